@@ -1,0 +1,446 @@
+//! Request machinery used by the generated code (and by test harnesses). Not a stable API.
+//!
+//! A [`Request`] is built by the generated endpoint builders and handed to
+//! [`Client::send_json`](crate::Client::send_json) or
+//! [`Client::send_empty`](crate::Client::send_empty), which turn it into a URL and a body
+//! with [`Request::build_url`] and [`Request::build_body`], in the client's [`Casing`].
+//!
+//! # Paths
+//! The template's `{name}` placeholders are replaced by path parameters, each percent-encoded
+//! as exactly one path segment: every byte except ASCII letters, digits, `-`, `.`, `_` and `~`
+//! is escaped, so `/`, `?`, `#` and `%` in a value never change the path or the query. A
+//! value that is empty, `.` or `..` (which no encoding keeps from being read as a relative
+//! segment) is refused with [`Error::Encode`] when the request is sent.
+//!
+//! # Query
+//! Parameters go out in the order they were added, names and values percent-encoded the same
+//! way (a space as `%20`): `order_by=created_at%20DESC`, `includes%5B%5D=a`.
+//!
+//! # Bodies and casing
+//! A body is a [`serde_json::Value`] whose object keys are recased to the client's casing
+//! when it is sent, recursively, except:
+//! - keys that start with `$` or `_` (`$type`, `_id`) are kept as they are;
+//! - a value wrapped by [`raw_json`] is sent exactly as given (for `json`-typed fields);
+//! - the keys of an object wrapped by [`raw_keys`] are kept while its values are still
+//!   recased (for `map(T)` fields, whose keys are data).
+//!
+//! The wrappers are marker objects (`{"$qualified_raw": v}` and `{"$qualified_raw_keys": v}`)
+//! that are unwrapped while recasing; they never reach the wire.
+
+use std::fmt::Write as _;
+
+use reqwest::Method;
+use serde::{Deserialize, Deserializer};
+use serde_json::{Map, Value};
+use url::Url;
+
+use crate::client::Casing;
+use crate::error::{Error, Result};
+use crate::filter::{Conditions, Filter, OrderBy, OrderField};
+
+/// The marker key of [`raw_json`].
+pub const RAW_MARKER: &str = "$qualified_raw";
+/// The marker key of [`raw_keys`].
+pub const RAW_KEYS_MARKER: &str = "$qualified_raw_keys";
+
+/// Marks a free-form JSON value inside a body so that it is sent exactly as given, its keys
+/// not recased.
+pub fn raw_json(v: Value) -> Value {
+    let mut m = Map::with_capacity(1);
+    m.insert(RAW_MARKER.to_owned(), v);
+    Value::Object(m)
+}
+
+/// Marks an object inside a body whose keys are data (a `map(T)` field): its keys are sent as
+/// given while its values are recased as usual.
+pub fn raw_keys(v: Value) -> Value {
+    let mut m = Map::with_capacity(1);
+    m.insert(RAW_KEYS_MARKER.to_owned(), v);
+    Value::Object(m)
+}
+
+/// For `Option<Option<T>>` fields with `#[serde(default, deserialize_with = ...)]`: an
+/// absent key gives `None`, a present `null` gives `Some(None)`, a value `Some(Some(v))`.
+pub fn deserialize_some<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(d).map(Some)
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum QueryItem {
+    Pair(String, String),
+    Where(Conditions),
+}
+
+/// One API request, before it is sent: method, path template and parameters, query, body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Request {
+    method: Method,
+    template: &'static str,
+    path_params: Vec<(&'static str, String)>,
+    query: Vec<QueryItem>,
+    body: Option<Value>,
+}
+
+impl Request {
+    /// A request for `template` (`/v1/assessments/{assessment_id}/challenge_items/{id}`; it
+    /// may end with `/`, which is kept).
+    pub fn new(method: Method, template: &'static str) -> Request {
+        Request {
+            method,
+            template,
+            path_params: Vec::new(),
+            query: Vec::new(),
+            body: None,
+        }
+    }
+
+    /// The path template.
+    pub fn template(&self) -> &'static str {
+        self.template
+    }
+
+    /// The HTTP method.
+    pub fn method(&self) -> &Method {
+        &self.method
+    }
+
+    /// Sets the path parameter `{name}` to `value` (one path segment, percent-encoded).
+    pub fn path_param(&mut self, name: &'static str, value: &str) {
+        if let Some(slot) = self.path_params.iter_mut().find(|(n, _)| *n == name) {
+            slot.1 = value.to_owned();
+        } else {
+            self.path_params.push((name, value.to_owned()));
+        }
+    }
+
+    /// Appends the query parameter `name=value`.
+    pub fn query(&mut self, name: &str, value: impl Into<String>) {
+        self.query
+            .push(QueryItem::Pair(name.to_owned(), value.into()));
+    }
+
+    /// Appends `where=<JSON>` (nothing when the filter has no conditions). Keys are recased to
+    /// the client's casing when the request is sent.
+    pub fn filter<F: Filter>(&mut self, f: &F) {
+        let conditions = f.conditions();
+        if !conditions.is_empty() {
+            self.query.push(QueryItem::Where(conditions.clone()));
+        }
+    }
+
+    /// Appends the relations to include: nothing for none, `includes=x` for one,
+    /// `includes[]=x&includes[]=y` for several.
+    pub fn includes(&mut self, rels: &[&'static str]) {
+        match rels {
+            [] => {}
+            [one] => self.query("includes", *one),
+            many => {
+                for rel in many {
+                    self.query("includes[]", *rel);
+                }
+            }
+        }
+    }
+
+    /// Appends `order_by=<field> ASC|DESC`.
+    pub fn order_by<F: OrderField>(&mut self, o: &OrderBy<F>) {
+        self.query("order_by", o.to_param());
+    }
+
+    /// Sets the JSON body (see the module docs for how its keys are recased).
+    pub fn body(&mut self, data: Value) {
+        self.body = Some(data);
+    }
+
+    /// Whether a body was set.
+    pub fn has_body(&self) -> bool {
+        self.body.is_some()
+    }
+
+    /// The path with its parameters filled in and encoded (without the base URL's path).
+    pub fn build_path(&self) -> Result<String> {
+        let template = self.template;
+        if !template.starts_with('/') {
+            return Err(Error::encode(format!(
+                "path template `{template}` does not start with `/`"
+            )));
+        }
+        let mut out = String::with_capacity(template.len() + 32);
+        let mut used = Vec::with_capacity(self.path_params.len());
+        let mut rest = template;
+        while let Some(open) = rest.find('{') {
+            out.push_str(&rest[..open]);
+            let after = &rest[open + 1..];
+            let close = after.find('}').ok_or_else(|| {
+                Error::encode(format!("path template `{template}` has an unclosed `{{`"))
+            })?;
+            let name = &after[..close];
+            let value = self
+                .path_params
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v.as_str())
+                .ok_or_else(|| {
+                    Error::encode(format!(
+                        "path parameter `{name}` of `{template}` was not set"
+                    ))
+                })?;
+            if value.is_empty() || value == "." || value == ".." {
+                return Err(Error::encode(format!(
+                    "path parameter `{name}` must not be empty, `.` or `..` (got {value:?})"
+                )));
+            }
+            encode_into(&mut out, value);
+            used.push(name);
+            rest = &after[close + 1..];
+        }
+        out.push_str(rest);
+        if let Some((extra, _)) = self.path_params.iter().find(|(n, _)| !used.contains(n)) {
+            return Err(Error::encode(format!(
+                "path parameter `{extra}` is not in `{template}`"
+            )));
+        }
+        Ok(out)
+    }
+
+    /// The query string (without `?`), or `None` when there are no parameters.
+    pub fn build_query(&self, casing: Casing) -> Option<String> {
+        if self.query.is_empty() {
+            return None;
+        }
+        let mut out = String::new();
+        for item in &self.query {
+            if !out.is_empty() {
+                out.push('&');
+            }
+            match item {
+                QueryItem::Pair(name, value) => {
+                    encode_into(&mut out, name);
+                    out.push('=');
+                    encode_into(&mut out, value);
+                }
+                QueryItem::Where(conditions) => {
+                    out.push_str("where=");
+                    encode_into(&mut out, &conditions.to_json(casing).to_string());
+                }
+            }
+        }
+        Some(out)
+    }
+
+    /// The full URL: `base_url`'s path (without a trailing `/`) followed by the filled-in
+    /// template, and the query.
+    pub fn build_url(&self, base_url: &Url, casing: Casing) -> Result<Url> {
+        let path = self.build_path()?;
+        let mut url = base_url.clone();
+        let base_path = base_url.path().trim_end_matches('/');
+        url.set_path(&format!("{base_path}{path}"));
+        url.set_query(self.build_query(casing).as_deref());
+        url.set_fragment(None);
+        Ok(url)
+    }
+
+    /// The body as it goes out: recased JSON bytes, or `None` without a body.
+    pub fn build_body(&self, casing: Casing) -> Result<Option<Vec<u8>>> {
+        match &self.body {
+            None => Ok(None),
+            Some(body) => {
+                let recased = recase_value(body.clone(), casing);
+                serde_json::to_vec(&recased)
+                    .map(Some)
+                    .map_err(|e| Error::encode(format!("body is not valid JSON: {e}")))
+            }
+        }
+    }
+}
+
+/// Recases every object key of `value` (see the module docs), unwrapping the markers of
+/// [`raw_json`] and [`raw_keys`].
+pub fn recase_value(value: Value, casing: Casing) -> Value {
+    match value {
+        Value::Array(items) => Value::Array(
+            items
+                .into_iter()
+                .map(|v| recase_value(v, casing))
+                .collect(),
+        ),
+        Value::Object(map) => {
+            if map.len() == 1 {
+                if let Some(inner) = map.get(RAW_MARKER) {
+                    return inner.clone();
+                }
+                if let Some(Value::Object(inner)) = map.get(RAW_KEYS_MARKER) {
+                    return Value::Object(
+                        inner
+                            .iter()
+                            .map(|(k, v)| (k.clone(), recase_value(v.clone(), casing)))
+                            .collect(),
+                    );
+                }
+            }
+            Value::Object(
+                map.into_iter()
+                    .map(|(k, v)| (casing.recase_key(&k), recase_value(v, casing)))
+                    .collect(),
+            )
+        }
+        other => other,
+    }
+}
+
+/// Appends `s` percent-encoded: everything but ASCII alphanumerics and `-._~`.
+fn encode_into(out: &mut String, s: &str) {
+    for &b in s.as_bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn base() -> Url {
+        Url::parse("https://www.qualified.io/api").unwrap()
+    }
+
+    #[test]
+    fn joins_base_and_template_keeping_trailing_slash() {
+        let mut r = Request::new(Method::POST, "/v1/assessments/{id}/challenge_items/");
+        r.path_param("id", "5da42a8ea54d75e0663421c2");
+        let url = r.build_url(&base(), Casing::Snake).unwrap();
+        assert_eq!(
+            url.as_str(),
+            "https://www.qualified.io/api/v1/assessments/5da42a8ea54d75e0663421c2/challenge_items/"
+        );
+        let slash = Url::parse("https://h.example/api/").unwrap();
+        let url = Request::new(Method::GET, "/v1/x")
+            .build_url(&slash, Casing::Snake)
+            .unwrap();
+        assert_eq!(url.as_str(), "https://h.example/api/v1/x");
+    }
+
+    #[test]
+    fn hostile_path_params_stay_in_one_segment() {
+        for (value, encoded) in [
+            ("../x", "..%2Fx"),
+            ("a/b", "a%2Fb"),
+            ("a?b=c", "a%3Fb%3Dc"),
+            ("a#b", "a%23b"),
+            ("%2e%2e", "%252e%252e"),
+            ("a b", "a%20b"),
+            ("é", "%C3%A9"),
+            ("...", "..."),
+        ] {
+            let mut r = Request::new(Method::GET, "/v1/things/{id}/items");
+            r.path_param("id", value);
+            let url = r.build_url(&base(), Casing::Snake).unwrap();
+            assert_eq!(url.path(), format!("/api/v1/things/{encoded}/items"), "{value}");
+            assert_eq!(url.query(), None, "{value}");
+            assert_eq!(url.fragment(), None, "{value}");
+        }
+        for value in ["", ".", ".."] {
+            let mut r = Request::new(Method::GET, "/v1/things/{id}");
+            r.path_param("id", value);
+            assert!(matches!(
+                r.build_url(&base(), Casing::Snake),
+                Err(Error::Encode { .. })
+            ));
+        }
+    }
+
+    #[test]
+    fn missing_and_unknown_path_params_are_errors() {
+        let r = Request::new(Method::GET, "/v1/things/{id}");
+        assert!(matches!(r.build_path(), Err(Error::Encode { .. })));
+        let mut r = Request::new(Method::GET, "/v1/things");
+        r.path_param("id", "1");
+        assert!(matches!(r.build_path(), Err(Error::Encode { .. })));
+    }
+
+    #[test]
+    fn query_order_and_encoding() {
+        #[derive(Clone, Copy)]
+        struct CreatedAt;
+        impl OrderField for CreatedAt {
+            fn wire(self) -> &'static str {
+                "created_at"
+            }
+        }
+        let mut r = Request::new(Method::GET, "/v1/x");
+        r.query("page", "2");
+        let mut c = Conditions::new();
+        c.push("state", crate::filter::Op::Eq, json!("published"));
+        r.filter(&c);
+        r.filter(&Conditions::new());
+        r.includes(&[]);
+        r.includes(&["solutions"]);
+        r.includes(&["a", "b.c"]);
+        r.order_by(&CreatedAt.desc());
+        assert_eq!(
+            r.build_query(Casing::Snake).unwrap(),
+            "page=2&where=%7B%22state%22%3A%22published%22%7D&includes=solutions\
+             &includes%5B%5D=a&includes%5B%5D=b.c&order_by=created_at%20DESC"
+        );
+        assert_eq!(Request::new(Method::GET, "/").build_query(Casing::Snake), None);
+    }
+
+    #[test]
+    fn body_recasing() {
+        let body = json!({"data": {
+            "challenge_id": "x",
+            "$type": "CodeChallenge",
+            "_id": 1,
+            "run_config": {"test_command": "cargo test", "extra_args": [{"arg_name": 1}]},
+            "custom_data": raw_json(json!({"some_key": {"InnerKey": 1}})),
+            "labels_by_key": raw_keys(json!({"my_label": {"label_color": "red"}})),
+        }});
+        let mut r = Request::new(Method::POST, "/v1/x");
+        r.body(body);
+        let camel: Value =
+            serde_json::from_slice(&r.build_body(Casing::Camel).unwrap().unwrap()).unwrap();
+        assert_eq!(
+            camel,
+            json!({"data": {
+                "challengeId": "x",
+                "$type": "CodeChallenge",
+                "_id": 1,
+                "runConfig": {"testCommand": "cargo test", "extraArgs": [{"argName": 1}]},
+                "customData": {"some_key": {"InnerKey": 1}},
+                "labelsByKey": {"my_label": {"labelColor": "red"}},
+            }})
+        );
+        let snake: Value =
+            serde_json::from_slice(&r.build_body(Casing::Snake).unwrap().unwrap()).unwrap();
+        assert_eq!(snake["data"]["challenge_id"], "x");
+        assert_eq!(snake["data"]["custom_data"], json!({"some_key": {"InnerKey": 1}}));
+        assert_eq!(
+            snake["data"]["labels_by_key"],
+            json!({"my_label": {"label_color": "red"}})
+        );
+        assert_eq!(recase_value(raw_json(json!({"aB": 1})), Casing::Snake), json!({"aB": 1}));
+    }
+
+    #[test]
+    fn deserialize_some_distinguishes_null_and_absent() {
+        #[derive(Deserialize)]
+        struct T {
+            #[serde(default, deserialize_with = "deserialize_some")]
+            rel: Option<Option<u32>>,
+        }
+        let absent: T = serde_json::from_value(json!({})).unwrap();
+        let null: T = serde_json::from_value(json!({"rel": null})).unwrap();
+        let some: T = serde_json::from_value(json!({"rel": 3})).unwrap();
+        assert_eq!(absent.rel, None);
+        assert_eq!(null.rel, Some(None));
+        assert_eq!(some.rel, Some(Some(3)));
+    }
+}

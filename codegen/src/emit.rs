@@ -19,7 +19,8 @@ pub struct OutputFile {
 pub fn emit(api: &Api) -> Vec<OutputFile> {
     let mut files = Vec::new();
     let mut mods = Vec::new();
-    let shared: Vec<&TypeDecl> = api.types.iter().filter(|t| t.module == Module::Shared).collect();
+    let shared: Vec<&TypeDecl> =
+        api.types.iter().filter(|t| t.module == Module::Shared && !matches!(t.kind, TypeKind::Variant(_))).collect();
     if !shared.is_empty() {
         let items = shared.iter().map(|t| type_decl(api, t));
         let body = quote! {
@@ -164,6 +165,68 @@ fn ty(api: &Api, t: &Ty, from: Module) -> TokenStream {
     }
 }
 
+/// Named types a value of `decl` holds directly (not behind a `Vec` or a map).
+fn direct_edges(api: &Api, decl: usize) -> Vec<usize> {
+    fn named(t: &Ty) -> Option<usize> {
+        match t {
+            Ty::Option(inner) => named(inner),
+            Ty::Named(d) => Some(*d),
+            _ => None,
+        }
+    }
+    let t = &api.types[decl];
+    let mut out: Vec<usize> = t.relations.iter().filter_map(|r| named(&r.ty)).collect();
+    match &t.kind {
+        TypeKind::Object(fs) | TypeKind::Variant(fs) => out.extend(fs.iter().filter_map(|f| named(&f.ty))),
+        TypeKind::Union(u) => {
+            out.extend(u.common.iter().filter_map(|f| named(&f.ty)));
+            out.extend(u.variants.iter().map(|v| v.decl));
+        }
+        TypeKind::Enum(_) => {}
+    }
+    out
+}
+
+/// Whether a field of type `t` in `owner` must be boxed: it holds, directly, a type that holds
+/// `owner` again (a recursive type would have infinite size).
+fn needs_box(api: &Api, owner: usize, t: &Ty) -> bool {
+    let target = match t {
+        Ty::Named(d) => *d,
+        Ty::Option(inner) => return needs_box(api, owner, inner),
+        _ => return false,
+    };
+    let mut seen = vec![false; api.types.len()];
+    let mut stack = vec![target];
+    while let Some(d) = stack.pop() {
+        if d == owner {
+            return true;
+        }
+        if !std::mem::replace(&mut seen[d], true) {
+            stack.extend(direct_edges(api, d));
+        }
+    }
+    false
+}
+
+/// Like [`ty`], with the named type inside `Box` when `boxed`.
+fn ty_boxed(api: &Api, t: &Ty, from: Module, boxed: bool) -> TokenStream {
+    match t {
+        Ty::Option(inner) if boxed => {
+            let inner = ty_boxed(api, inner, from, true);
+            quote!(Option<#inner>)
+        }
+        Ty::Named(_) if boxed => {
+            let inner = ty(api, t, from);
+            quote!(Box<#inner>)
+        }
+        _ => ty(api, t, from),
+    }
+}
+
+fn decl_index(api: &Api, t: &TypeDecl) -> usize {
+    api.types.iter().position(|x| std::ptr::eq(x, t)).expect("a declared type")
+}
+
 fn is_enum(api: &Api, t: &Ty) -> bool {
     matches!(t, Ty::Named(d) if matches!(api.types[*d].kind, TypeKind::Enum(_)))
 }
@@ -275,9 +338,9 @@ fn serde_field_attrs(wire: &str, aliases: &[String], optional: bool) -> TokenStr
     quote!(#[serde(rename = #wire, #(alias = #aliases,)* #opt)])
 }
 
-fn field_tokens(api: &Api, f: &ir::Field, from: Module) -> TokenStream {
+fn field_tokens(api: &Api, owner: usize, f: &ir::Field, from: Module) -> TokenStream {
     let fi = ident(&f.ident);
-    let t = ty(api, &f.ty, from);
+    let t = ty_boxed(api, &f.ty, from, needs_box(api, owner, &f.ty));
     let d = docs(&f.doc, &[format!("Wire name: `{}`.", f.wire)]);
     let serde = serde_field_attrs(&f.wire, &f.aliases, f.ty.is_option());
     quote!(#d #serde pub #fi: #t,)
@@ -285,10 +348,11 @@ fn field_tokens(api: &Api, f: &ir::Field, from: Module) -> TokenStream {
 
 fn struct_decl(api: &Api, t: &TypeDecl, fields: &[ir::Field], union: Option<&ir::Union>) -> TokenStream {
     let name = ident(&t.name);
-    let fields_t = fields.iter().map(|f| field_tokens(api, f, t.module));
+    let owner = decl_index(api, t);
+    let fields_t = fields.iter().map(|f| field_tokens(api, owner, f, t.module));
     let rels = t.relations.iter().map(|r| {
         let ri = ident(&r.ident);
-        let inner = ty(api, &r.ty, t.module);
+        let inner = ty_boxed(api, &r.ty, t.module, needs_box(api, owner, &r.ty));
         let d = docs(&r.doc, &[format!(
             "Included relation (wire name `{}`): `None` unless the request asked for it; read it with [`{}::{}`](Self::{}).",
             r.wire, t.name, r.ident.trim_start_matches("r#"), r.ident.trim_start_matches("r#")
@@ -326,8 +390,10 @@ fn relation_accessors(api: &Api, t: &TypeDecl) -> TokenStream {
         return quote!();
     }
     let name = ident(&t.name);
+    let owner = decl_index(api, t);
     let methods = t.relations.iter().map(|r| {
         let ri = ident(&r.ident);
+        let boxed = needs_box(api, owner, &r.ty);
         let rel = r.name.as_str();
         let doc = docs(
             &r.doc,
@@ -348,19 +414,21 @@ fn relation_accessors(api: &Api, t: &TypeDecl) -> TokenStream {
             }
             Ty::Option(inner) => {
                 let inner = ty(api, inner, t.module);
+                let get = if boxed { quote!(|v| v.as_deref()) } else { quote!(Option::as_ref) };
                 quote! {
                     #doc
                     pub fn #ri(&self) -> crate::Result<Option<&#inner>> {
-                        self.#ri.as_ref().map(Option::as_ref).ok_or(#missing)
+                        self.#ri.as_ref().map(#get).ok_or(#missing)
                     }
                 }
             }
             other => {
                 let inner = ty(api, other, t.module);
+                let get = if boxed { quote!(as_deref) } else { quote!(as_ref) };
                 quote! {
                     #doc
                     pub fn #ri(&self) -> crate::Result<&#inner> {
-                        self.#ri.as_ref().ok_or(#missing)
+                        self.#ri.#get().ok_or(#missing)
                     }
                 }
             }
@@ -699,11 +767,14 @@ fn path_string(api: &Api, t: &Ty, v: TokenStream) -> TokenStream {
     }
 }
 
+/// Tokens turning `v` (a reference) into the JSON of a body field. Free-form JSON is sent as
+/// given; the keys of a `map(T)` are data and keep their case.
 fn json_value(t: &Ty, v: TokenStream) -> TokenStream {
-    if matches!(t.required(), Ty::Json) {
-        quote!(crate::rt::raw_json(#v.clone()))
-    } else {
-        quote!(crate::rt::to_json(#v)?)
+    match t.required() {
+        Ty::Json => quote!(crate::rt::raw_json(#v.clone())),
+        Ty::List(inner) if matches!(inner.required(), Ty::Json) => quote!(crate::rt::raw_json(crate::rt::to_json(#v)?)),
+        Ty::Map(_) => quote!(crate::rt::raw_keys(crate::rt::to_json(#v)?)),
+        _ => quote!(crate::rt::to_json(#v)?),
     }
 }
 
@@ -893,8 +964,7 @@ fn endpoint_items(api: &Api, ri: usize, e: &Endpoint) -> TokenStream {
             req.body(serde_json::Value::Object(body));
         });
     }
-    let needs_result = e.has_body()
-        && e.body.iter().chain(&e.body_top).any(|p| p.const_value.is_none() && !matches!(p.ty.required(), Ty::Json));
+    let needs_result = e.has_body() && e.body.iter().chain(&e.body_top).any(|p| p.const_value.is_none() && !matches!(p.ty.required(), Ty::Json));
     let (build_sig, build_ret, send_build) = if needs_result {
         (quote!(crate::Result<crate::rt::Request>), quote!(Ok(req)), quote!(self.build()?))
     } else {
@@ -1099,7 +1169,11 @@ fn webhooks(api: &Api) -> TokenStream {
         let ev = &w.event;
         quote!(#ev => crate::rt::from_value(raw.data).map(Self::#vi),)
     });
-    let types = api.types.iter().filter(|t| t.module == from).map(|t| type_decl(api, t));
+    let types = api
+        .types
+        .iter()
+        .filter(|t| t.module == from && !matches!(t.kind, TypeKind::Variant(_)))
+        .map(|t| type_decl(api, t));
     quote! {
         //! Webhook payloads, as Qualified posts them: `{"event": ..., "data": {...}}` in snake_case.
 

@@ -5,8 +5,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use heck::{ToLowerCamelCase, ToSnakeCase};
-use reqwest::header::{self, HeaderMap, HeaderValue};
 use reqwest::Method;
+use reqwest::header::{self, HeaderMap, HeaderValue};
 use serde::de::DeserializeOwned;
 use tracing::Instrument;
 use url::{Host, Url};
@@ -384,7 +384,12 @@ impl Client {
         let body = if success && mode == BodyMode::Keep {
             read_body(&mut response, inner.max_body_bytes, true).await?
         } else {
-            read_body(&mut response, SIDE_BODY_LIMIT.min(inner.max_body_bytes), false).await?
+            read_body(
+                &mut response,
+                SIDE_BODY_LIMIT.min(inner.max_body_bytes),
+                false,
+            )
+            .await?
         };
         Ok(Received {
             status: status.as_u16(),
@@ -646,10 +651,14 @@ impl ClientBuilder {
             return Err(Error::config("the timeout must be greater than zero"));
         }
         if self.connect_timeout.is_zero() {
-            return Err(Error::config("the connect timeout must be greater than zero"));
+            return Err(Error::config(
+                "the connect timeout must be greater than zero",
+            ));
         }
         if self.retry.max_attempts == 0 {
-            return Err(Error::config("RetryPolicy::max_attempts must be at least 1"));
+            return Err(Error::config(
+                "RetryPolicy::max_attempts must be at least 1",
+            ));
         }
         if self.max_body_bytes == 0 {
             return Err(Error::config("max_body_bytes must be greater than zero"));
@@ -758,7 +767,10 @@ mod tests {
 
     #[test]
     fn builder_validation() {
-        assert!(matches!(Client::builder().build(), Err(Error::Config { .. })));
+        assert!(matches!(
+            Client::builder().build(),
+            Err(Error::Config { .. })
+        ));
         assert!(Client::new("").is_err());
         let e = Client::new("bad\nkey-secret").unwrap_err();
         assert!(!e.to_string().contains("key-secret"));
@@ -819,7 +831,11 @@ mod tests {
     fn debug_redacts_the_key() {
         let builder = Client::builder().api_key("sekrit-key-123");
         let client = builder.clone().build().unwrap();
-        for text in [format!("{builder:?}"), format!("{client:?}"), format!("{client:#?}")] {
+        for text in [
+            format!("{builder:?}"),
+            format!("{client:?}"),
+            format!("{client:#?}"),
+        ] {
             assert!(!text.contains("sekrit"), "{text}");
             assert!(text.contains("[redacted]"), "{text}");
         }
@@ -832,7 +848,8 @@ mod tests {
             .max_delay(Duration::from_millis(300));
         for retry in 1..40 {
             let d = p.backoff(retry);
-            let ceiling = Duration::from_millis(100 * (1 << (retry - 1).min(10))).min(Duration::from_millis(300));
+            let ceiling = Duration::from_millis(100 * (1 << (retry - 1).min(10)))
+                .min(Duration::from_millis(300));
             assert!(d <= ceiling, "{retry}: {d:?}");
         }
     }
@@ -848,7 +865,10 @@ mod tests {
             HeaderValue::from_str(&httpdate::fmt_http_date(later)).unwrap(),
         );
         let d = retry_after(&h).unwrap();
-        assert!(d > Duration::from_secs(25) && d <= Duration::from_secs(30), "{d:?}");
+        assert!(
+            d > Duration::from_secs(25) && d <= Duration::from_secs(30),
+            "{d:?}"
+        );
         h.insert(
             header::RETRY_AFTER,
             HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"),

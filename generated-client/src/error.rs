@@ -83,7 +83,9 @@ pub enum Error {
     },
 
     /// An included relation was read although it was not requested with `include`.
-    #[error("relation `{relation}` was not included in the response; request it with `.include(..)`")]
+    #[error(
+        "relation `{relation}` was not included in the response; request it with `.include(..)`"
+    )]
     NotIncluded {
         /// The relation's name.
         relation: &'static str,
@@ -239,8 +241,14 @@ mod tests {
 
     #[test]
     fn api_messages() {
-        assert_eq!(api_message(br#"{"message":"Not found"}"#).as_deref(), Some("Not found"));
-        assert_eq!(api_message(br#"{"error":{"message":"bad"}}"#).as_deref(), Some("bad"));
+        assert_eq!(
+            api_message(br#"{"message":"Not found"}"#).as_deref(),
+            Some("Not found")
+        );
+        assert_eq!(
+            api_message(br#"{"error":{"message":"bad"}}"#).as_deref(),
+            Some("bad")
+        );
         assert_eq!(
             api_message(br#"{"errors":["a","b"]}"#).as_deref(),
             Some("a; b")

@@ -5,8 +5,27 @@
 //! method returns a field builder of this module whose operator methods push a condition and
 //! give the `Where` back, so that calls chain:
 //!
-//! ```ignore
-//! Where::new().state().is_in([State::Submitted]).score().gte(80.0)
+//! ```
+//! # use qualified::filter::{Conditions, Filter, NumberField, ValueField};
+//! # #[derive(serde::Serialize)]
+//! # #[serde(rename_all = "snake_case")]
+//! # enum State { Submitted }
+//! # #[derive(Default)]
+//! # struct Where(Conditions);
+//! # impl Filter for Where {
+//! #     fn conditions(&self) -> &Conditions { &self.0 }
+//! #     fn conditions_mut(&mut self) -> &mut Conditions { &mut self.0 }
+//! # }
+//! # impl Where {
+//! #     fn new() -> Self { Self::default() }
+//! #     fn state(self) -> ValueField<Self, State> { ValueField::new(self, "state") }
+//! #     fn score(self) -> NumberField<Self, f64> { NumberField::new(self, "score") }
+//! # }
+//! let filter = Where::new().state().is_in([State::Submitted]).score().gte(80.0);
+//! assert_eq!(
+//!     filter.conditions().to_json(qualified::Casing::Snake),
+//!     serde_json::json!({"state": {"in": ["submitted"]}, "score": {">=": 80.0}}),
+//! );
 //! ```
 //!
 //! What a field's type cannot mean does not compile: `contains` exists only on
@@ -289,7 +308,12 @@ impl<W: Filter> TextField<W> {
     }
     /// `contains`: the field contains `value` (partial text match).
     pub fn contains(self, value: impl Into<String>) -> W {
-        push(self.owner, self.key, Op::Contains, Value::String(value.into()))
+        push(
+            self.owner,
+            self.key,
+            Op::Contains,
+            Value::String(value.into()),
+        )
     }
     /// `in`: the field equals one of `values`.
     pub fn is_in<I>(self, values: I) -> W
@@ -297,7 +321,10 @@ impl<W: Filter> TextField<W> {
         I: IntoIterator,
         I::Item: Into<String>,
     {
-        let list = values.into_iter().map(|v| Value::String(v.into())).collect();
+        let list = values
+            .into_iter()
+            .map(|v| Value::String(v.into()))
+            .collect();
         push(self.owner, self.key, Op::In, Value::Array(list))
     }
     /// `nin`: the field equals none of `values`.
@@ -306,7 +333,10 @@ impl<W: Filter> TextField<W> {
         I: IntoIterator,
         I::Item: Into<String>,
     {
-        let list = values.into_iter().map(|v| Value::String(v.into())).collect();
+        let list = values
+            .into_iter()
+            .map(|v| Value::String(v.into()))
+            .collect();
         push(self.owner, self.key, Op::Nin, Value::Array(list))
     }
 }

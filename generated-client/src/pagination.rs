@@ -1,6 +1,6 @@
 //! Walking every page of a paginated list, lazily.
 //!
-//! [`stream`] yields every record of every page and [`pages`] every page. Both fetch page
+//! [`stream()`] yields every record of every page and [`pages()`] every page. Both fetch page
 //! `n + 1` only once everything of page `n` has been consumed, so at most one page is in
 //! memory; both stop after the page whose `current_page >= total_pages` (or after an empty
 //! page), and both end right after yielding an error.
@@ -16,10 +16,10 @@ use futures::stream::{self, Stream, StreamExt, TryStreamExt};
 use crate::envelope::Page;
 use crate::error::Result;
 
-/// A stream of the records of every page (see [`stream`]).
+/// A stream of the records of every page (see [`stream()`]).
 pub type RecordStream<T> = Pin<Box<dyn Stream<Item = Result<T>> + Send + 'static>>;
 
-/// A stream of every page (see [`pages`]).
+/// A stream of every page (see [`pages()`]).
 pub type PageStream<T> = Pin<Box<dyn Stream<Item = Result<Page<T>>> + Send + 'static>>;
 
 enum State<F> {
@@ -61,7 +61,7 @@ where
     .boxed()
 }
 
-/// Every record of every page, in order, starting at `first_page` (see [`pages`]).
+/// Every record of every page, in order, starting at `first_page` (see [`pages()`]).
 pub fn stream<T, F, Fut>(first_page: u32, fetch: F) -> RecordStream<T>
 where
     F: FnMut(u32) -> Fut + Send + 'static,
@@ -92,7 +92,10 @@ mod tests {
     }
 
     fn block_on<F: Future>(f: F) -> F::Output {
-        futures::executor::block_on(f)
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(f)
     }
 
     #[test]

@@ -1,5 +1,10 @@
 //! Request machinery used by the generated code (and by test harnesses). Not a stable API.
 //!
+//! Besides [`Request`], it holds the serde helpers of generated models: [`deserialize_some`]
+//! (present-`null` relations), [`serialize_tagged`] and [`from_map`] (polymorphic records),
+//! [`RawEvent`], [`serialize_event`] and [`from_value`] (webhook payloads), and the body
+//! helpers [`to_json`], [`raw_json`] and [`raw_keys`].
+//!
 //! A [`Request`] is built by the generated endpoint builders and handed to
 //! [`Client::send_json`](crate::Client::send_json) or
 //! [`Client::send_empty`](crate::Client::send_empty), which turn it into a URL and a body
@@ -24,13 +29,17 @@
 //! - the keys of an object wrapped by [`raw_keys`] are kept while its values are still
 //!   recased (for `map(T)` fields, whose keys are data).
 //!
+//! [`to_json`] serialises a typed body field (its keys are recased like the rest).
+//!
 //! The wrappers are marker objects (`{"$qualified_raw": v}` and `{"$qualified_raw_keys": v}`)
 //! that are unwrapped while recasing; they never reach the wire.
 
 use std::fmt::Write as _;
 
 use reqwest::Method;
-use serde::{Deserialize, Deserializer};
+use serde::de::{self, DeserializeOwned};
+use serde::ser::{self, SerializeMap};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 use url::Url;
 
@@ -67,6 +76,92 @@ where
     T: Deserialize<'de>,
 {
     T::deserialize(d).map(Some)
+}
+
+/// `value` as JSON, for a request body ([`Error::Encode`] when it cannot be).
+pub fn to_json<T: Serialize + ?Sized>(value: &T) -> Result<Value> {
+    serde_json::to_value(value).map_err(|e| Error::encode(format!("body field: {e}")))
+}
+
+/// Decodes `value` as `T` inside a `Deserialize` impl (the error names the JSON path within
+/// `value` that failed).
+pub fn from_value<T, E>(value: Value) -> Result<T, E>
+where
+    T: DeserializeOwned,
+    E: de::Error,
+{
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        if path == "." {
+            E::custom(inner)
+        } else {
+            E::custom(format_args!("{inner} at `{path}`"))
+        }
+    })
+}
+
+/// Decodes the fields of a polymorphic record (tag included, ignored by `T`) as the variant
+/// `T`, inside a `Deserialize` impl.
+pub fn from_map<T, E>(map: Map<String, Value>) -> Result<T, E>
+where
+    T: DeserializeOwned,
+    E: de::Error,
+{
+    from_value(Value::Object(map))
+}
+
+/// Serialises the variant `inner` of a polymorphic record as one map: `tag_key: tag` first,
+/// then the fields of `inner` (which must serialise as an object).
+pub fn serialize_tagged<S, T>(
+    serializer: S,
+    tag_key: &str,
+    tag: &str,
+    inner: &T,
+) -> Result<S::Ok, S::Error>
+where
+    S: Serializer,
+    T: Serialize + ?Sized,
+{
+    let fields = match serde_json::to_value(inner).map_err(ser::Error::custom)? {
+        Value::Object(fields) => fields,
+        other => {
+            return Err(ser::Error::custom(format_args!(
+                "variant `{tag}` must serialise as an object, not {other}"
+            )));
+        }
+    };
+    let mut map = serializer.serialize_map(Some(fields.len() + 1))?;
+    map.serialize_entry(tag_key, tag)?;
+    for (k, v) in &fields {
+        if k != tag_key {
+            map.serialize_entry(k, v)?;
+        }
+    }
+    map.end()
+}
+
+/// Serialises a webhook payload: `{"event": event, "data": data}`.
+pub fn serialize_event<S, T>(serializer: S, event: &str, data: &T) -> Result<S::Ok, S::Error>
+where
+    S: Serializer,
+    T: Serialize + ?Sized,
+{
+    let mut map = serializer.serialize_map(Some(2))?;
+    map.serialize_entry("event", event)?;
+    map.serialize_entry("data", data)?;
+    map.end()
+}
+
+/// A webhook payload before its `data` is decoded: `{"event": ..., "data": ...}` (other keys
+/// are ignored; a missing `data` is `null`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct RawEvent {
+    /// The event name (`assessment_result_submitted`, ...).
+    pub event: String,
+    /// The payload.
+    #[serde(default)]
+    pub data: Value,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -262,12 +357,9 @@ impl Request {
 /// [`raw_json`] and [`raw_keys`].
 pub fn recase_value(value: Value, casing: Casing) -> Value {
     match value {
-        Value::Array(items) => Value::Array(
-            items
-                .into_iter()
-                .map(|v| recase_value(v, casing))
-                .collect(),
-        ),
+        Value::Array(items) => {
+            Value::Array(items.into_iter().map(|v| recase_value(v, casing)).collect())
+        }
         Value::Object(map) => {
             if map.len() == 1 {
                 if let Some(inner) = map.get(RAW_MARKER) {
@@ -343,7 +435,11 @@ mod tests {
             let mut r = Request::new(Method::GET, "/v1/things/{id}/items");
             r.path_param("id", value);
             let url = r.build_url(&base(), Casing::Snake).unwrap();
-            assert_eq!(url.path(), format!("/api/v1/things/{encoded}/items"), "{value}");
+            assert_eq!(
+                url.path(),
+                format!("/api/v1/things/{encoded}/items"),
+                "{value}"
+            );
             assert_eq!(url.query(), None, "{value}");
             assert_eq!(url.fragment(), None, "{value}");
         }
@@ -390,7 +486,10 @@ mod tests {
             "page=2&where=%7B%22state%22%3A%22published%22%7D&includes=solutions\
              &includes%5B%5D=a&includes%5B%5D=b.c&order_by=created_at%20DESC"
         );
-        assert_eq!(Request::new(Method::GET, "/").build_query(Casing::Snake), None);
+        assert_eq!(
+            Request::new(Method::GET, "/").build_query(Casing::Snake),
+            None
+        );
     }
 
     #[test]
@@ -421,12 +520,98 @@ mod tests {
         let snake: Value =
             serde_json::from_slice(&r.build_body(Casing::Snake).unwrap().unwrap()).unwrap();
         assert_eq!(snake["data"]["challenge_id"], "x");
-        assert_eq!(snake["data"]["custom_data"], json!({"some_key": {"InnerKey": 1}}));
+        assert_eq!(
+            snake["data"]["custom_data"],
+            json!({"some_key": {"InnerKey": 1}})
+        );
         assert_eq!(
             snake["data"]["labels_by_key"],
             json!({"my_label": {"label_color": "red"}})
         );
-        assert_eq!(recase_value(raw_json(json!({"aB": 1})), Casing::Snake), json!({"aB": 1}));
+        assert_eq!(
+            recase_value(raw_json(json!({"aB": 1})), Casing::Snake),
+            json!({"aB": 1})
+        );
+    }
+
+    #[derive(Debug, PartialEq, serde::Serialize, Deserialize)]
+    struct Human {
+        email: Option<String>,
+    }
+
+    #[derive(Debug, PartialEq)]
+    enum Kind {
+        Human(Human),
+        Unknown(Map<String, Value>),
+    }
+
+    impl Serialize for Kind {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            match self {
+                Kind::Human(h) => serialize_tagged(s, "$type", "HumanAuthor", h),
+                Kind::Unknown(m) => m.serialize(s),
+            }
+        }
+    }
+
+    impl<'de> Deserialize<'de> for Kind {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            let map = Map::<String, Value>::deserialize(d)?;
+            match map.get("$type").and_then(Value::as_str) {
+                Some("HumanAuthor") => from_map(map).map(Kind::Human),
+                _ => Ok(Kind::Unknown(map)),
+            }
+        }
+    }
+
+    #[derive(Debug, PartialEq, serde::Serialize, Deserialize)]
+    struct Author {
+        id: String,
+        #[serde(flatten)]
+        kind: Kind,
+    }
+
+    #[test]
+    fn tagged_variants_round_trip() {
+        let wire = json!({"id": "a1", "$type": "HumanAuthor", "email": "x@y.z"});
+        let a: Author = serde_json::from_value(wire.clone()).unwrap();
+        assert_eq!(
+            a.kind,
+            Kind::Human(Human {
+                email: Some("x@y.z".into())
+            })
+        );
+        assert_eq!(serde_json::to_value(&a).unwrap(), wire);
+        let other = json!({"id": "a2", "$type": "Alien", "x": 1});
+        let b: Author = serde_json::from_value(other.clone()).unwrap();
+        assert!(matches!(b.kind, Kind::Unknown(_)));
+        assert_eq!(serde_json::to_value(&b).unwrap(), other);
+        let bad = json!({"id": "a3", "$type": "HumanAuthor", "email": 5});
+        let err = serde_json::from_value::<Author>(bad)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("email"), "{err}");
+    }
+
+    #[test]
+    fn webhook_helpers() {
+        struct Payload(RawEvent);
+        impl Serialize for Payload {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                serialize_event(s, &self.0.event, &self.0.data)
+            }
+        }
+        let wire = json!({"event": "note_created", "data": {"id": "n1"}, "extra": 1});
+        let raw: RawEvent = serde_json::from_value(wire).unwrap();
+        assert_eq!(raw.event, "note_created");
+        let back = serde_json::to_value(Payload(raw.clone())).unwrap();
+        assert_eq!(back, json!({"event": "note_created", "data": {"id": "n1"}}));
+        let id: std::collections::BTreeMap<String, String> =
+            from_value::<_, serde_json::Error>(raw.data).unwrap();
+        assert_eq!(id["id"], "n1");
+        let err = from_value::<Human, serde_json::Error>(json!({"email": [1]})).unwrap_err();
+        assert!(err.to_string().contains("at `email`"), "{err}");
+        assert_eq!(to_json("x").unwrap(), json!("x"));
     }
 
     #[test]

@@ -9,7 +9,10 @@ use axum::extract::{Request as HttpRequest, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use futures::TryStreamExt;
-use qualified::filter::{Conditions, Direction, Filter, NumberField, OrderBy, OrderField, TextField, TimeField, ValueField};
+use qualified::filter::{
+    Conditions, Direction, Filter, NumberField, OrderBy, OrderField, TextField, TimeField,
+    ValueField,
+};
 use qualified::rt::{self, Request};
 use qualified::{Casing, Client, Error, Page, Record, RetryPolicy};
 use reqwest::Method;
@@ -157,7 +160,10 @@ fn fast_retries() -> RetryPolicy {
 
 async fn handle(State(state): State<AppState>, req: HttpRequest) -> Response {
     let (parts, body) = req.into_parts();
-    let body = axum::body::to_bytes(body, usize::MAX).await.unwrap().to_vec();
+    let body = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap()
+        .to_vec();
     let captured = Captured {
         method: parts.method.to_string(),
         path: parts.uri.path().to_owned(),
@@ -186,9 +192,7 @@ async fn handle(State(state): State<AppState>, req: HttpRequest) -> Response {
     let mut response = Response::new(body);
     *response.status_mut() = StatusCode::from_u16(reply.status).unwrap();
     for (name, value) in reply.headers {
-        response
-            .headers_mut()
-            .insert(name, value.parse().unwrap());
+        response.headers_mut().insert(name, value.parse().unwrap());
     }
     response
 }
@@ -291,7 +295,12 @@ async fn request_shape_of_a_filtered_list() {
     assert_eq!(first.path, "/api/v1/assessment_results");
     assert_eq!(first.header("authorization"), Some(KEY));
     assert_eq!(first.header("accept"), Some("application/json"));
-    assert!(first.header("user-agent").unwrap().starts_with("qualified-rust/"));
+    assert!(
+        first
+            .header("user-agent")
+            .unwrap()
+            .starts_with("qualified-rust/")
+    );
     assert_eq!(first.header("content-type"), None);
     assert!(first.body.is_empty());
     let pairs = first.query_pairs();
@@ -304,7 +313,13 @@ async fn request_shape_of_a_filtered_list() {
     );
     assert_eq!(pairs[2].1, "solutions");
     assert_eq!(pairs[3].1, "created_at DESC");
-    assert!(first.query.as_deref().unwrap().ends_with("order_by=created_at%20DESC"));
+    assert!(
+        first
+            .query
+            .as_deref()
+            .unwrap()
+            .ends_with("order_by=created_at%20DESC")
+    );
 
     let second = &reqs[1];
     assert_eq!(
@@ -321,11 +336,7 @@ async fn request_shape_of_a_filtered_list() {
 async fn where_keys_follow_the_client_casing() {
     let server = Server::script(vec![]).await;
     let t = chrono::DateTime::parse_from_rfc3339("2023-05-10T20:48:30Z").unwrap();
-    let filter = Where::new()
-        .created_at()
-        .gte(t)
-        .language()
-        .contains("rust");
+    let filter = Where::new().created_at().gte(t).language().contains("rust");
     for casing in [Casing::Snake, Casing::Camel] {
         let client = server.client().casing(casing).build().unwrap();
         let mut req = get("/v1/x");
@@ -334,7 +345,11 @@ async fn where_keys_follow_the_client_casing() {
     }
     let reqs = server.requests();
     let where_of = |c: &Captured| -> Value {
-        let (_, w) = c.query_pairs().into_iter().find(|(k, _)| k == "where").unwrap();
+        let (_, w) = c
+            .query_pairs()
+            .into_iter()
+            .find(|(k, _)| k == "where")
+            .unwrap();
         serde_json::from_str(&w).unwrap()
     };
     let snake = where_of(&reqs[0]);
@@ -387,7 +402,11 @@ async fn hostile_path_params_stay_inside_one_segment() {
         let err = client.send_json::<Value>(req).await.unwrap_err();
         assert!(matches!(err, Error::Encode { .. }), "{value}: {err}");
     }
-    assert_eq!(server.requests().len(), cases.len(), "refused requests are never sent");
+    assert_eq!(
+        server.requests().len(),
+        cases.len(),
+        "refused requests are never sent"
+    );
 }
 
 #[tokio::test]
@@ -557,20 +576,20 @@ async fn attempts_are_bounded_and_counted() {
 #[tokio::test]
 async fn a_slow_attempt_times_out_and_the_next_succeeds() {
     let server = Server::script(vec![
-        Reply::json(200, json!({"slow": true})).delay(Duration::from_secs(3)),
+        Reply::json(200, json!({"slow": true})).delay(Duration::from_secs(10)),
         Reply::json(200, json!({"slow": false})),
     ])
     .await;
     let client = server
         .client()
-        .timeout(Duration::from_millis(300))
+        .timeout(Duration::from_millis(800))
         .build()
         .unwrap();
     let v: Value = client.send_json(get("/v1/x")).await.unwrap();
     assert_eq!(v, json!({"slow": false}));
     assert_eq!(server.requests().len(), 2);
 
-    let server = Server::start(|_, _| Reply::ok().delay(Duration::from_secs(3))).await;
+    let server = Server::start(|_, _| Reply::ok().delay(Duration::from_secs(10))).await;
     let client = server
         .client()
         .timeout(Duration::from_millis(200))
@@ -626,15 +645,17 @@ async fn too_large_bodies_are_refused() {
         Reply::json(200, json!({"small": 1})),
     ])
     .await;
-    let client = server
-        .client()
-        .max_body_bytes(1024)
-        .build()
-        .unwrap();
+    let client = server.client().max_body_bytes(1024).build().unwrap();
     for _ in 0..2 {
         let err = client.send_json::<Value>(get("/v1/x")).await.unwrap_err();
         assert!(
-            matches!(err, Error::BodyTooLarge { limit: 1024, attempts: 1 }),
+            matches!(
+                err,
+                Error::BodyTooLarge {
+                    limit: 1024,
+                    attempts: 1
+                }
+            ),
             "{err:?}"
         );
         assert!(!err.is_retryable());
@@ -745,4 +766,172 @@ async fn send_empty_accepts_204_and_ignores_bodies() {
 // Secrets.
 
 #[derive(Clone, Default)]
-struct Captured Log(Arc<Mutex<Vec<u8>>>);
+struct LogBuffer(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogBuffer {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn the_key_never_shows_in_debug_errors_or_traces() {
+    use tracing::instrument::WithSubscriber;
+
+    // The server echoes the key back in its error body, as a careless server might.
+    let server = Server::start(|i, req| {
+        let key = req.header("authorization").unwrap_or("").to_owned();
+        match i {
+            0 => Reply::json(503, json!({"message": "busy"})),
+            1 => Reply::ok(),
+            _ => Reply::json(401, json!({"message": format!("invalid key {key}")})),
+        }
+    })
+    .await;
+    let builder = server.client();
+    let client = builder.clone().build().unwrap();
+    for text in [format!("{builder:?}"), format!("{client:?}")] {
+        assert!(!text.contains(KEY), "{text}");
+        assert!(text.contains("[redacted]"), "{text}");
+    }
+
+    let logs = LogBuffer::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .finish();
+    let (ok, err) = async {
+        let mut req = get("/v1/things/{id}");
+        req.path_param("id", "645c03181d41c84e89fe36b0");
+        let ok = client.send_json::<Value>(req).await;
+        let err = client.send_json::<Value>(get("/v1/things")).await;
+        (ok, err)
+    }
+    .with_subscriber(subscriber)
+    .await;
+    ok.unwrap();
+    let err = err.unwrap_err();
+    assert_eq!(err.status(), Some(401));
+    for text in [format!("{err}"), format!("{err:?}")] {
+        assert!(!text.contains(KEY), "{text}");
+        assert!(text.contains("[redacted]"), "{text}");
+    }
+
+    let logs = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    assert!(logs.contains("qualified.request"), "{logs}");
+    assert!(logs.contains("/v1/things/{id}"), "{logs}");
+    assert!(logs.contains("attempt=2"), "{logs}");
+    assert!(logs.contains("status=200"), "{logs}");
+    assert!(logs.contains("retrying request"), "{logs}");
+    assert!(!logs.contains(KEY), "{logs}");
+    assert!(
+        !logs.contains("645c03181d41c84e89fe36b0"),
+        "ids stay out of the trace: {logs}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// Pagination.
+
+fn page_server_reply(page: u32) -> Reply {
+    let per = 3u32;
+    let total_pages = 3u32;
+    let data: Vec<Value> = (0..per)
+        .map(|i| json!({"id": format!("r{}", (page - 1) * per + i), "score": f64::from(i)}))
+        .collect();
+    Reply::json(
+        200,
+        json!({"type": "Thing", "data": data, "currentPage": page, "totalPages": total_pages,
+               "totalCount": per * total_pages,
+               "meta": {"timestamp": "2023-05-10T13:52:55.286-07:00", "includes": []}}),
+    )
+}
+
+#[tokio::test]
+async fn streams_every_record_of_three_pages_once_in_order() {
+    let server = Server::start(|_, req| {
+        let page = req
+            .query_pairs()
+            .into_iter()
+            .find(|(k, _)| k == "page")
+            .and_then(|(_, v)| v.parse().ok())
+            .unwrap_or(1);
+        if (1..=3).contains(&page) {
+            page_server_reply(page)
+        } else {
+            Reply::json(400, json!({"message": "no such page"}))
+        }
+    })
+    .await;
+    let client = server.client().build().unwrap();
+    let fetch = |client: Client| {
+        move |page: u32| {
+            let client = client.clone();
+            async move {
+                let mut req = get("/v1/things");
+                req.query("page", page.to_string());
+                req.query("limit", "3");
+                client.send_json::<Page<Thing>>(req).await
+            }
+        }
+    };
+
+    let mut stream = qualified::pagination::stream(1, fetch(client.clone()));
+    let first = stream.try_next().await.unwrap().unwrap();
+    assert_eq!(first.id, "r0");
+    assert_eq!(server.requests().len(), 1, "pages are fetched lazily");
+    let rest: Vec<Thing> = stream.try_collect().await.unwrap();
+    let ids: Vec<String> = std::iter::once(first.id)
+        .chain(rest.into_iter().map(|t| t.id))
+        .collect();
+    assert_eq!(ids, (0..9).map(|i| format!("r{i}")).collect::<Vec<_>>());
+    let pages: Vec<String> = server
+        .requests()
+        .iter()
+        .map(|r| r.query.clone().unwrap())
+        .collect();
+    assert_eq!(
+        pages,
+        ["page=1&limit=3", "page=2&limit=3", "page=3&limit=3"]
+    );
+
+    let pages: Vec<Page<Thing>> = qualified::pagination::pages(1, fetch(client))
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(pages.len(), 3);
+    assert_eq!(pages[2].current_page, 3);
+    assert_eq!(server.requests().len(), 6);
+}
+
+#[tokio::test]
+async fn a_failing_page_ends_the_stream_after_one_error() {
+    let server = Server::start(|_, req| {
+        if req.query.as_deref() == Some("page=2") {
+            Reply::json(404, json!({"message": "gone"}))
+        } else {
+            page_server_reply(1)
+        }
+    })
+    .await;
+    let client = server.client().build().unwrap();
+    let items: Vec<_> =
+        futures::StreamExt::collect(qualified::pagination::stream(1, move |page| {
+            let client = client.clone();
+            async move {
+                let mut req = get("/v1/things");
+                req.query("page", page.to_string());
+                client.send_json::<Page<Thing>>(req).await
+            }
+        }))
+        .await;
+    assert_eq!(items.len(), 4);
+    assert!(items[..3].iter().all(Result::is_ok));
+    assert_eq!(items[3].as_ref().unwrap_err().status(), Some(404));
+    assert_eq!(server.requests().len(), 2);
+}

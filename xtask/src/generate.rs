@@ -6,8 +6,13 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 /// The workspace root (the parent of `xtask/`).
+/// Read at run time (cargo sets it for `cargo run` and `cargo test`), so a binary built in
+/// another checkout never writes into the wrong tree.
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask sits in the workspace").to_path_buf()
+    let manifest = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    manifest.parent().expect("xtask sits in the workspace").to_path_buf()
 }
 
 pub fn run(args: &[String]) -> Result<(), String> {

@@ -999,6 +999,7 @@ fn endpoint_items(api: &Api, ri: usize, e: &Endpoint) -> TokenStream {
         quote!()
     };
     let bdoc = format!(" A request to [`{method_path}`]: set its options, then [`send`](Self::send) it.");
+    let replay = replay_fn(api, ri, e);
     let tmpl = path.as_str();
     quote! {
         #[doc = #bdoc]
@@ -1031,6 +1032,167 @@ fn endpoint_items(api: &Api, ri: usize, e: &Endpoint) -> TokenStream {
         }
 
         #(#extra_items)*
+
+        #replay
+    }
+}
+
+/// `__replay_<endpoint>`: reads a recorded request and calls the endpoint through its public
+/// builder (feature `conformance`, for the conformance test).
+fn replay_fn(api: &Api, ri: usize, e: &Endpoint) -> TokenStream {
+    let r = &api.resources[ri];
+    let module = Module::Resource(ri);
+    let fname = format_ident!("__replay_{}", e.ident.trim_start_matches("r#"));
+    let accessor = ident(&r.module);
+    let method = ident(&e.ident);
+    let get = |p: &ir::Param, t: &Ty| -> TokenStream {
+        let st = ty(api, t, module);
+        let wire = &p.wire;
+        if e.path_params.iter().any(|x| x.name == p.name) {
+            let name = &p.name;
+            quote!(call.path::<#st>(#name)?)
+        } else if e.query.iter().any(|x| x.name == p.name) {
+            quote!(call.query::<#st>(#wire)?)
+        } else {
+            let top = e.body_top.iter().any(|x| x.name == p.name);
+            quote!(call.body::<#st>(#top, #wire)?)
+        }
+    };
+    let args = e.required_params().map(|p| {
+        let g = get(p, &p.ty);
+        if e.path_params.iter().any(|x| x.name == p.name) {
+            g
+        } else {
+            let msg = format!("the recorded request lacks the required `{}`", p.wire);
+            quote!(#g.ok_or(#msg)?)
+        }
+    });
+    let optionals = e.optional_params().map(|p| {
+        let pi = ident(&p.ident);
+        let g = get(p, p.ty.required());
+        quote!(if let Some(value) = #g { req = req.#pi(value); })
+    });
+    let mut extra = Vec::new();
+    if let Some(f) = &e.filter {
+        let wn = ident(&f.type_name);
+        extra.push(quote!(if let Some(text) = call.query_raw("where") { req = req.filter(#wn::__replay(text)?); }));
+    }
+    if let Some(inc) = &e.includes {
+        let arms = inc.structs.iter().map(|s| {
+            let si = ident(s);
+            let wire = &r.include_structs.iter().find(|x| x.name == *s).expect("declared").wire;
+            quote!(#wire => req.include(include::#si),)
+        });
+        extra.push(quote! {
+            for relation in call.includes() {
+                req = match relation {
+                    #(#arms)*
+                    other => return Err(format!("`{other}` is not an include of this endpoint")),
+                };
+            }
+        });
+    }
+    if let Some(o) = &e.order {
+        let on = ident(&o.type_name);
+        let arms = o.fields.iter().map(|(v, w)| {
+            let vi = ident(v);
+            quote!(#w => #on::#vi,)
+        });
+        extra.push(quote! {
+            if let Some(text) = call.query_raw("order_by") {
+                let (field, desc) = crate::replay::order_parts(text)?;
+                let field = match field {
+                    #(#arms)*
+                    other => return Err(format!("cannot order by `{other}` here")),
+                };
+                req = req.order_by(if desc { field.desc() } else { field.asc() });
+            }
+        });
+    }
+    if e.page {
+        extra.push(quote!(if let Some(page) = call.query::<u32>("page")? { req = req.page(page); }));
+    }
+    if e.limit {
+        extra.push(quote!(if let Some(limit) = call.query::<u32>("limit")? { req = req.limit(limit); }));
+    }
+    quote! {
+        #[cfg(feature = "conformance")]
+        #[doc(hidden)]
+        #[allow(unused_variables)]
+        pub async fn #fname(client: &crate::Client, call: &crate::replay::ReplayCall) -> Result<serde_json::Value, String> {
+            #[allow(unused_mut)]
+            let mut req = client.#accessor().#method(#(#args),*);
+            #(#optionals)*
+            #(#extra)*
+            let response = req.send().await.map_err(|e| e.to_string())?;
+            crate::replay::to_value(&response)
+        }
+    }
+}
+
+/// `Where::__replay`: the typed `where` of a recorded request, built through the public
+/// methods, so that a key or operator the type does not allow is an error.
+fn filter_replay(api: &Api, module: Module, f: &ir::FilterDef) -> TokenStream {
+    let arms = f.fields.iter().map(|ff| {
+        let fi = ident(&ff.ident);
+        let key = &ff.key;
+        let value_ty = match &ff.kind {
+            FilterKind::Search | FilterKind::Text => quote!(String),
+            FilterKind::Number(t) | FilterKind::Value(t) => ty(api, t, module),
+            FilterKind::Time => quote!(chrono::DateTime<chrono::FixedOffset>),
+            FilterKind::Bool => quote!(bool),
+        };
+        let one = quote!(crate::replay::from_json::<#value_ty>(value)?);
+        let many = quote!(crate::replay::from_json_list::<#value_ty>(value)?);
+        let mut ops = vec![quote!(Op::Eq => w.#fi().eq(#one),), quote!(Op::Ne => w.#fi().ne(#one),)];
+        match &ff.kind {
+            FilterKind::Search => {
+                return quote!(#key => match op {
+                    Op::Eq => w.#fi(#one),
+                    other => return Err(format!("`{}` cannot be used with `{}`", other.wire(), #key)),
+                },);
+            }
+            FilterKind::Bool => {}
+            FilterKind::Text => {
+                ops.push(quote!(Op::Contains => w.#fi().contains(#one),));
+                ops.push(quote!(Op::In => w.#fi().is_in(#many),));
+                ops.push(quote!(Op::Nin => w.#fi().nin(#many),));
+            }
+            FilterKind::Value(_) => {
+                ops.push(quote!(Op::In => w.#fi().is_in(#many),));
+                ops.push(quote!(Op::Nin => w.#fi().nin(#many),));
+            }
+            FilterKind::Number(_) | FilterKind::Time => {
+                ops.push(quote!(Op::Gt => w.#fi().gt(#one),));
+                ops.push(quote!(Op::Gte => w.#fi().gte(#one),));
+                ops.push(quote!(Op::Lt => w.#fi().lt(#one),));
+                ops.push(quote!(Op::Lte => w.#fi().lte(#one),));
+                ops.push(quote!(Op::In => w.#fi().is_in(#many),));
+                ops.push(quote!(Op::Nin => w.#fi().nin(#many),));
+            }
+        }
+        quote!(#key => match op {
+            #(#ops)*
+            #[allow(unreachable_patterns)]
+            other => return Err(format!("`{}` cannot be used with `{}`", other.wire(), #key)),
+        },)
+    });
+    quote! {
+        #[cfg(feature = "conformance")]
+        #[doc(hidden)]
+        pub fn __replay(text: &str) -> Result<Self, String> {
+            use crate::filter::Op;
+            let json: serde_json::Value = serde_json::from_str(text).map_err(|e| format!("`where` is not JSON: {e}"))?;
+            let conditions = crate::filter::Conditions::from_json(&json)?;
+            let mut w = Self::new();
+            for (key, op, value) in conditions.iter() {
+                w = match key {
+                    #(#arms)*
+                    other => return Err(format!("`{other}` is not a filterable field here")),
+                };
+            }
+            Ok(w)
+        }
     }
 }
 
@@ -1079,6 +1241,7 @@ fn filter_decl(api: &Api, module: Module, _e: &Endpoint, f: &ir::FilterDef, meth
     let doc = format!(
         " Conditions for the `where` parameter of [`{method_path}`]: one method per field the endpoint can filter on. Conditions combine with AND."
     );
+    let replay = filter_replay(api, module, f);
     quote! {
         #[doc = #doc]
         #[derive(Debug, Clone, Default, PartialEq)]
@@ -1090,6 +1253,7 @@ fn filter_decl(api: &Api, module: Module, _e: &Endpoint, f: &ir::FilterDef, meth
                 Self::default()
             }
             #(#methods)*
+            #replay
         }
 
         impl crate::filter::Filter for #wn {
@@ -1274,6 +1438,15 @@ fn operations(api: &Api) -> TokenStream {
             }
         })
     });
+    let dispatch = api.resources.iter().flat_map(|r| {
+        r.endpoints.iter().map(move |e| {
+            let module = &r.module;
+            let mi = ident(module);
+            let name = e.ident.trim_start_matches("r#");
+            let f = format_ident!("__replay_{}", name);
+            quote!((#module, #name) => crate::#mi::#f(client, call).await,)
+        })
+    });
     quote! {
         //! A table of every endpoint, for tools (test harnesses, fake servers) that work from the spec.
 
@@ -1310,6 +1483,17 @@ fn operations(api: &Api) -> TokenStream {
 
         /// Every endpoint of the spec, in spec order.
         pub const OPERATIONS: &[Operation] = &[#(#ops)*];
+
+        /// Calls endpoint `module.name` with the arguments of a recorded request, through the
+        /// endpoint's public builder, and returns the typed response serialised back to JSON.
+        #[cfg(feature = "conformance")]
+        #[doc(hidden)]
+        pub async fn replay(client: &crate::Client, module: &str, name: &str, call: &crate::replay::ReplayCall) -> Result<serde_json::Value, String> {
+            match (module, name) {
+                #(#dispatch)*
+                _ => Err(format!("the spec has no endpoint `{module}.{name}`")),
+            }
+        }
     }
 }
 

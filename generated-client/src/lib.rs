@@ -50,6 +50,9 @@ pub mod filter;
 pub mod pagination;
 #[doc(hidden)]
 pub mod rt;
+#[cfg(feature = "conformance")]
+#[doc(hidden)]
+pub mod replay;
 
 pub use client::{Casing, Client, ClientBuilder, RetryPolicy};
 pub use envelope::{Meta, Page, Record, RecordList};

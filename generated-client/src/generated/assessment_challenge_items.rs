@@ -197,6 +197,25 @@ impl CreateRequest {
         self.client.send_json(req).await
     }
 }
+#[cfg(feature = "conformance")]
+#[doc(hidden)]
+#[allow(unused_variables)]
+pub async fn __replay_create(
+    client: &crate::Client,
+    call: &crate::replay::ReplayCall,
+) -> Result<serde_json::Value, String> {
+    #[allow(unused_mut)]
+    let mut req = client
+        .assessment_challenge_items()
+        .create(
+            call.path::<crate::assessments::AssessmentId>("assessment_id")?,
+            call
+                .body::<crate::challenges::ChallengeId>(false, "challenge_id")?
+                .ok_or("the recorded request lacks the required `challenge_id`")?,
+        );
+    let response = req.send().await.map_err(|e| e.to_string())?;
+    crate::replay::to_value(&response)
+}
 /// A request to [`AssessmentChallengeItemsApi::update`]: set its options, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -250,6 +269,31 @@ impl UpdateRequest {
         self.client.send_json(req).await
     }
 }
+#[cfg(feature = "conformance")]
+#[doc(hidden)]
+#[allow(unused_variables)]
+pub async fn __replay_update(
+    client: &crate::Client,
+    call: &crate::replay::ReplayCall,
+) -> Result<serde_json::Value, String> {
+    #[allow(unused_mut)]
+    let mut req = client
+        .assessment_challenge_items()
+        .update(
+            call.path::<crate::assessments::AssessmentId>("assessment_id")?,
+            call.path::<AssessmentChallengeItemId>("id")?,
+        );
+    if let Some(value) = call.body::<i64>(false, "position")? {
+        req = req.position(value);
+    }
+    if let Some(value) = call
+        .body::<Vec<crate::types::Language>>(false, "disabled_languages")?
+    {
+        req = req.disabled_languages(value);
+    }
+    let response = req.send().await.map_err(|e| e.to_string())?;
+    crate::replay::to_value(&response)
+}
 /// A request to [`AssessmentChallengeItemsApi::delete`]: set its options, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -276,4 +320,21 @@ impl DeleteRequest {
         let req = self.build();
         self.client.send_empty(req).await
     }
+}
+#[cfg(feature = "conformance")]
+#[doc(hidden)]
+#[allow(unused_variables)]
+pub async fn __replay_delete(
+    client: &crate::Client,
+    call: &crate::replay::ReplayCall,
+) -> Result<serde_json::Value, String> {
+    #[allow(unused_mut)]
+    let mut req = client
+        .assessment_challenge_items()
+        .delete(
+            call.path::<crate::assessments::AssessmentId>("assessment_id")?,
+            call.path::<AssessmentChallengeItemId>("id")?,
+        );
+    let response = req.send().await.map_err(|e| e.to_string())?;
+    crate::replay::to_value(&response)
 }

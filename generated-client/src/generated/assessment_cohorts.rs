@@ -621,6 +621,304 @@ impl Where {
     pub fn created_at(self) -> crate::filter::TimeField<Self> {
         crate::filter::TimeField::new(self, "created_at")
     }
+    #[cfg(feature = "conformance")]
+    #[doc(hidden)]
+    pub fn __replay(text: &str) -> Result<Self, String> {
+        use crate::filter::Op;
+        let json: serde_json::Value = serde_json::from_str(text)
+            .map_err(|e| format!("`where` is not JSON: {e}"))?;
+        let conditions = crate::filter::Conditions::from_json(&json)?;
+        let mut w = Self::new();
+        for (key, op, value) in conditions.iter() {
+            w = match key {
+                "title" => {
+                    match op {
+                        Op::Eq => {
+                            w.title().eq(crate::replay::from_json::<String>(value)?)
+                        }
+                        Op::Ne => {
+                            w.title().ne(crate::replay::from_json::<String>(value)?)
+                        }
+                        Op::Contains => {
+                            w.title()
+                                .contains(crate::replay::from_json::<String>(value)?)
+                        }
+                        Op::In => {
+                            w.title()
+                                .is_in(crate::replay::from_json_list::<String>(value)?)
+                        }
+                        Op::Nin => {
+                            w.title()
+                                .nin(crate::replay::from_json_list::<String>(value)?)
+                        }
+                        #[allow(unreachable_patterns)]
+                        other => {
+                            return Err(
+                                format!(
+                                    "`{}` cannot be used with `{}`", other.wire(), "title"
+                                ),
+                            );
+                        }
+                    }
+                }
+                "state" => {
+                    match op {
+                        Op::Eq => {
+                            w.state().eq(crate::replay::from_json::<CohortState>(value)?)
+                        }
+                        Op::Ne => {
+                            w.state().ne(crate::replay::from_json::<CohortState>(value)?)
+                        }
+                        Op::In => {
+                            w.state()
+                                .is_in(crate::replay::from_json_list::<CohortState>(value)?)
+                        }
+                        Op::Nin => {
+                            w.state()
+                                .nin(crate::replay::from_json_list::<CohortState>(value)?)
+                        }
+                        #[allow(unreachable_patterns)]
+                        other => {
+                            return Err(
+                                format!(
+                                    "`{}` cannot be used with `{}`", other.wire(), "state"
+                                ),
+                            );
+                        }
+                    }
+                }
+                "id" => {
+                    match op {
+                        Op::Eq => {
+                            w.id()
+                                .eq(crate::replay::from_json::<AssessmentCohortId>(value)?)
+                        }
+                        Op::Ne => {
+                            w.id()
+                                .ne(crate::replay::from_json::<AssessmentCohortId>(value)?)
+                        }
+                        Op::In => {
+                            w.id()
+                                .is_in(
+                                    crate::replay::from_json_list::<AssessmentCohortId>(value)?,
+                                )
+                        }
+                        Op::Nin => {
+                            w.id()
+                                .nin(
+                                    crate::replay::from_json_list::<AssessmentCohortId>(value)?,
+                                )
+                        }
+                        #[allow(unreachable_patterns)]
+                        other => {
+                            return Err(
+                                format!("`{}` cannot be used with `{}`", other.wire(), "id"),
+                            );
+                        }
+                    }
+                }
+                "team_candidate_ids" => {
+                    match op {
+                        Op::Eq => {
+                            w.team_candidate_ids()
+                                .eq(
+                                    crate::replay::from_json::<
+                                        crate::team_candidates::TeamCandidateId,
+                                    >(value)?,
+                                )
+                        }
+                        Op::Ne => {
+                            w.team_candidate_ids()
+                                .ne(
+                                    crate::replay::from_json::<
+                                        crate::team_candidates::TeamCandidateId,
+                                    >(value)?,
+                                )
+                        }
+                        Op::In => {
+                            w.team_candidate_ids()
+                                .is_in(
+                                    crate::replay::from_json_list::<
+                                        crate::team_candidates::TeamCandidateId,
+                                    >(value)?,
+                                )
+                        }
+                        Op::Nin => {
+                            w.team_candidate_ids()
+                                .nin(
+                                    crate::replay::from_json_list::<
+                                        crate::team_candidates::TeamCandidateId,
+                                    >(value)?,
+                                )
+                        }
+                        #[allow(unreachable_patterns)]
+                        other => {
+                            return Err(
+                                format!(
+                                    "`{}` cannot be used with `{}`", other.wire(),
+                                    "team_candidate_ids"
+                                ),
+                            );
+                        }
+                    }
+                }
+                "updated_at" => {
+                    match op {
+                        Op::Eq => {
+                            w.updated_at()
+                                .eq(
+                                    crate::replay::from_json::<
+                                        chrono::DateTime<chrono::FixedOffset>,
+                                    >(value)?,
+                                )
+                        }
+                        Op::Ne => {
+                            w.updated_at()
+                                .ne(
+                                    crate::replay::from_json::<
+                                        chrono::DateTime<chrono::FixedOffset>,
+                                    >(value)?,
+                                )
+                        }
+                        Op::Gt => {
+                            w.updated_at()
+                                .gt(
+                                    crate::replay::from_json::<
+                                        chrono::DateTime<chrono::FixedOffset>,
+                                    >(value)?,
+                                )
+                        }
+                        Op::Gte => {
+                            w.updated_at()
+                                .gte(
+                                    crate::replay::from_json::<
+                                        chrono::DateTime<chrono::FixedOffset>,
+                                    >(value)?,
+                                )
+                        }
+                        Op::Lt => {
+                            w.updated_at()
+                                .lt(
+                                    crate::replay::from_json::<
+                                        chrono::DateTime<chrono::FixedOffset>,
+                                    >(value)?,
+                                )
+                        }
+                        Op::Lte => {
+                            w.updated_at()
+                                .lte(
+                                    crate::replay::from_json::<
+                                        chrono::DateTime<chrono::FixedOffset>,
+                                    >(value)?,
+                                )
+                        }
+                        Op::In => {
+                            w.updated_at()
+                                .is_in(
+                                    crate::replay::from_json_list::<
+                                        chrono::DateTime<chrono::FixedOffset>,
+                                    >(value)?,
+                                )
+                        }
+                        Op::Nin => {
+                            w.updated_at()
+                                .nin(
+                                    crate::replay::from_json_list::<
+                                        chrono::DateTime<chrono::FixedOffset>,
+                                    >(value)?,
+                                )
+                        }
+                        #[allow(unreachable_patterns)]
+                        other => {
+                            return Err(
+                                format!(
+                                    "`{}` cannot be used with `{}`", other.wire(), "updated_at"
+                                ),
+                            );
+                        }
+                    }
+                }
+                "created_at" => {
+                    match op {
+                        Op::Eq => {
+                            w.created_at()
+                                .eq(
+                                    crate::replay::from_json::<
+                                        chrono::DateTime<chrono::FixedOffset>,
+                                    >(value)?,
+                                )
+                        }
+                        Op::Ne => {
+                            w.created_at()
+                                .ne(
+                                    crate::replay::from_json::<
+                                        chrono::DateTime<chrono::FixedOffset>,
+                                    >(value)?,
+                                )
+                        }
+                        Op::Gt => {
+                            w.created_at()
+                                .gt(
+                                    crate::replay::from_json::<
+                                        chrono::DateTime<chrono::FixedOffset>,
+                                    >(value)?,
+                                )
+                        }
+                        Op::Gte => {
+                            w.created_at()
+                                .gte(
+                                    crate::replay::from_json::<
+                                        chrono::DateTime<chrono::FixedOffset>,
+                                    >(value)?,
+                                )
+                        }
+                        Op::Lt => {
+                            w.created_at()
+                                .lt(
+                                    crate::replay::from_json::<
+                                        chrono::DateTime<chrono::FixedOffset>,
+                                    >(value)?,
+                                )
+                        }
+                        Op::Lte => {
+                            w.created_at()
+                                .lte(
+                                    crate::replay::from_json::<
+                                        chrono::DateTime<chrono::FixedOffset>,
+                                    >(value)?,
+                                )
+                        }
+                        Op::In => {
+                            w.created_at()
+                                .is_in(
+                                    crate::replay::from_json_list::<
+                                        chrono::DateTime<chrono::FixedOffset>,
+                                    >(value)?,
+                                )
+                        }
+                        Op::Nin => {
+                            w.created_at()
+                                .nin(
+                                    crate::replay::from_json_list::<
+                                        chrono::DateTime<chrono::FixedOffset>,
+                                    >(value)?,
+                                )
+                        }
+                        #[allow(unreachable_patterns)]
+                        other => {
+                            return Err(
+                                format!(
+                                    "`{}` cannot be used with `{}`", other.wire(), "created_at"
+                                ),
+                            );
+                        }
+                    }
+                }
+                other => return Err(format!("`{other}` is not a filterable field here")),
+            };
+        }
+        Ok(w)
+    }
 }
 impl crate::filter::Filter for Where {
     fn conditions(&self) -> &crate::filter::Conditions {
@@ -671,6 +969,41 @@ impl crate::filter::OrderField for Order {
         }
     }
 }
+#[cfg(feature = "conformance")]
+#[doc(hidden)]
+#[allow(unused_variables)]
+pub async fn __replay_list(
+    client: &crate::Client,
+    call: &crate::replay::ReplayCall,
+) -> Result<serde_json::Value, String> {
+    #[allow(unused_mut)]
+    let mut req = client.assessment_cohorts().list();
+    if let Some(text) = call.query_raw("where") {
+        req = req.filter(Where::__replay(text)?);
+    }
+    if let Some(text) = call.query_raw("order_by") {
+        let (field, desc) = crate::replay::order_parts(text)?;
+        let field = match field {
+            "id" => Order::Id,
+            "team_id" => Order::TeamId,
+            "assessment_id" => Order::AssessmentId,
+            "title" => Order::Title,
+            "state" => Order::State,
+            "created_at" => Order::CreatedAt,
+            "updated_at" => Order::UpdatedAt,
+            other => return Err(format!("cannot order by `{other}` here")),
+        };
+        req = req.order_by(if desc { field.desc() } else { field.asc() });
+    }
+    if let Some(page) = call.query::<u32>("page")? {
+        req = req.page(page);
+    }
+    if let Some(limit) = call.query::<u32>("limit")? {
+        req = req.limit(limit);
+    }
+    let response = req.send().await.map_err(|e| e.to_string())?;
+    crate::replay::to_value(&response)
+}
 /// A request to [`AssessmentCohortsApi::get`]: set its options, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -695,6 +1028,20 @@ impl GetRequest {
         let req = self.build();
         self.client.send_json(req).await
     }
+}
+#[cfg(feature = "conformance")]
+#[doc(hidden)]
+#[allow(unused_variables)]
+pub async fn __replay_get(
+    client: &crate::Client,
+    call: &crate::replay::ReplayCall,
+) -> Result<serde_json::Value, String> {
+    #[allow(unused_mut)]
+    let mut req = client
+        .assessment_cohorts()
+        .get(call.path::<AssessmentCohortId>("id")?);
+    let response = req.send().await.map_err(|e| e.to_string())?;
+    crate::replay::to_value(&response)
 }
 /// A request to [`AssessmentCohortsApi::create`]: set its options, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
@@ -965,6 +1312,99 @@ impl CreateRequest {
         self.client.send_json(req).await
     }
 }
+#[cfg(feature = "conformance")]
+#[doc(hidden)]
+#[allow(unused_variables)]
+pub async fn __replay_create(
+    client: &crate::Client,
+    call: &crate::replay::ReplayCall,
+) -> Result<serde_json::Value, String> {
+    #[allow(unused_mut)]
+    let mut req = client
+        .assessment_cohorts()
+        .create(
+            call
+                .body::<Vec<String>>(false, "candidates")?
+                .ok_or("the recorded request lacks the required `candidates`")?,
+            call
+                .body::<crate::assessments::AssessmentId>(false, "assessment_id")?
+                .ok_or("the recorded request lacks the required `assessment_id`")?,
+        );
+    if let Some(value) = call
+        .body::<
+            Vec<crate::team_members::TeamMemberId>,
+        >(false, "assigned_team_member_ids")?
+    {
+        req = req.assigned_team_member_ids(value);
+    }
+    if let Some(value) = call.body::<Vec<String>>(false, "labels")? {
+        req = req.labels(value);
+    }
+    if let Some(value) = call
+        .body::<chrono::DateTime<chrono::FixedOffset>>(false, "expires_at")?
+    {
+        req = req.expires_at(value);
+    }
+    if let Some(value) = call
+        .body::<chrono::DateTime<chrono::FixedOffset>>(false, "reminder_at")?
+    {
+        req = req.reminder_at(value);
+    }
+    if let Some(value) = call.body::<String>(false, "custom_message")? {
+        req = req.custom_message(value);
+    }
+    if let Some(value) = call.body::<bool>(false, "send_email_to_candidate")? {
+        req = req.send_email_to_candidate(value);
+    }
+    if let Some(value) = call.body::<bool>(false, "send_email_to_inviter")? {
+        req = req.send_email_to_inviter(value);
+    }
+    if let Some(value) = call.body::<bool>(false, "skip_email_resend")? {
+        req = req.skip_email_resend(value);
+    }
+    if let Some(value) = call.body::<bool>(false, "skip_registration")? {
+        req = req.skip_registration(value);
+    }
+    if let Some(value) = call.body::<bool>(false, "reopen_submitted")? {
+        req = req.reopen_submitted(value);
+    }
+    if let Some(value) = call.body::<bool>(false, "track_active_time")? {
+        req = req.track_active_time(value);
+    }
+    if let Some(value) = call.body::<crate::types::RetryAction>(false, "retry_action")? {
+        req = req.retry_action(value);
+    }
+    if let Some(value) = call
+        .body::<chrono::DateTime<chrono::FixedOffset>>(false, "access_starts_at")?
+    {
+        req = req.access_starts_at(value);
+    }
+    if let Some(value) = call
+        .body::<chrono::DateTime<chrono::FixedOffset>>(false, "access_ends_at")?
+    {
+        req = req.access_ends_at(value);
+    }
+    if let Some(value) = call.body::<bool>(false, "access_locked")? {
+        req = req.access_locked(value);
+    }
+    if let Some(value) = call.body::<bool>(false, "reset_challenge_timers")? {
+        req = req.reset_challenge_timers(value);
+    }
+    if let Some(value) = call.body::<i64>(false, "enforced_time_limit")? {
+        req = req.enforced_time_limit(value);
+    }
+    if let Some(value) = call.body::<bool>(false, "apply_day_defaults")? {
+        req = req.apply_day_defaults(value);
+    }
+    if let Some(value) = call.body::<String>(false, "first_name")? {
+        req = req.first_name(value);
+    }
+    if let Some(value) = call.body::<String>(false, "last_name")? {
+        req = req.last_name(value);
+    }
+    let response = req.send().await.map_err(|e| e.to_string())?;
+    crate::replay::to_value(&response)
+}
 /// A request to [`AssessmentCohortsApi::update`]: set its options, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -1016,6 +1456,26 @@ impl UpdateRequest {
         self.client.send_json(req).await
     }
 }
+#[cfg(feature = "conformance")]
+#[doc(hidden)]
+#[allow(unused_variables)]
+pub async fn __replay_update(
+    client: &crate::Client,
+    call: &crate::replay::ReplayCall,
+) -> Result<serde_json::Value, String> {
+    #[allow(unused_mut)]
+    let mut req = client
+        .assessment_cohorts()
+        .update(call.path::<AssessmentCohortId>("id")?);
+    if let Some(value) = call.body::<Vec<String>>(false, "candidates")? {
+        req = req.candidates(value);
+    }
+    if let Some(value) = call.body::<String>(false, "title")? {
+        req = req.title(value);
+    }
+    let response = req.send().await.map_err(|e| e.to_string())?;
+    crate::replay::to_value(&response)
+}
 /// A request to [`AssessmentCohortsApi::delete`]: set its options, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -1040,4 +1500,18 @@ impl DeleteRequest {
         let req = self.build();
         self.client.send_empty(req).await
     }
+}
+#[cfg(feature = "conformance")]
+#[doc(hidden)]
+#[allow(unused_variables)]
+pub async fn __replay_delete(
+    client: &crate::Client,
+    call: &crate::replay::ReplayCall,
+) -> Result<serde_json::Value, String> {
+    #[allow(unused_mut)]
+    let mut req = client
+        .assessment_cohorts()
+        .delete(call.path::<AssessmentCohortId>("id")?);
+    let response = req.send().await.map_err(|e| e.to_string())?;
+    crate::replay::to_value(&response)
 }

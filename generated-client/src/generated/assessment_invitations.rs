@@ -564,6 +564,65 @@ impl crate::filter::OrderField for Order {
         }
     }
 }
+#[cfg(feature = "conformance")]
+#[doc(hidden)]
+#[allow(unused_variables)]
+pub async fn __replay_list(
+    client: &crate::Client,
+    call: &crate::replay::ReplayCall,
+) -> Result<serde_json::Value, String> {
+    #[allow(unused_mut)]
+    let mut req = client.assessment_invitations().list();
+    if let Some(value) = call
+        .query::<crate::team_candidates::TeamCandidateId>("team_candidate_id")?
+    {
+        req = req.team_candidate_id(value);
+    }
+    if let Some(text) = call.query_raw("order_by") {
+        let (field, desc) = crate::replay::order_parts(text)?;
+        let field = match field {
+            "id" => Order::Id,
+            "state" => Order::State,
+            "team_candidate_id" => Order::TeamCandidateId,
+            "assessment_id" => Order::AssessmentId,
+            "assessment_result_id" => Order::AssessmentResultId,
+            "team_id" => Order::TeamId,
+            "team_member_id" => Order::TeamMemberId,
+            "send_email_to_candidate" => Order::SendEmailToCandidate,
+            "send_email_to_inviter" => Order::SendEmailToInviter,
+            "expires_at" => Order::ExpiresAt,
+            "reminder_at" => Order::ReminderAt,
+            "reminded" => Order::Reminded,
+            "invited_by_assessment_title" => Order::InvitedByAssessmentTitle,
+            "invited_by_workflow_label" => Order::InvitedByWorkflowLabel,
+            "custom_message" => Order::CustomMessage,
+            "created_at" => Order::CreatedAt,
+            "invite_path" => Order::InvitePath,
+            "invite_practice_path" => Order::InvitePracticePath,
+            "action" => Order::Action,
+            "skipped_registration" => Order::SkippedRegistration,
+            "backfilled" => Order::Backfilled,
+            "assessment_title" => Order::AssessmentTitle,
+            "send_attempts" => Order::SendAttempts,
+            "open_count" => Order::OpenCount,
+            "last_sent" => Order::LastSent,
+            "candidate_name" => Order::CandidateName,
+            "candidate_email" => Order::CandidateEmail,
+            "test_team_member" => Order::TestTeamMember,
+            "inviter_role" => Order::InviterRole,
+            other => return Err(format!("cannot order by `{other}` here")),
+        };
+        req = req.order_by(if desc { field.desc() } else { field.asc() });
+    }
+    if let Some(page) = call.query::<u32>("page")? {
+        req = req.page(page);
+    }
+    if let Some(limit) = call.query::<u32>("limit")? {
+        req = req.limit(limit);
+    }
+    let response = req.send().await.map_err(|e| e.to_string())?;
+    crate::replay::to_value(&response)
+}
 /// A request to [`AssessmentInvitationsApi::invite_candidates`]: set its options, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -844,6 +903,102 @@ impl InviteCandidatesRequest {
         self.client.send_json(req).await
     }
 }
+#[cfg(feature = "conformance")]
+#[doc(hidden)]
+#[allow(unused_variables)]
+pub async fn __replay_invite_candidates(
+    client: &crate::Client,
+    call: &crate::replay::ReplayCall,
+) -> Result<serde_json::Value, String> {
+    #[allow(unused_mut)]
+    let mut req = client
+        .assessment_invitations()
+        .invite_candidates(
+            call
+                .body::<Vec<String>>(false, "candidates")?
+                .ok_or("the recorded request lacks the required `candidates`")?,
+            call
+                .body::<crate::assessments::AssessmentId>(false, "assessment_id")?
+                .ok_or("the recorded request lacks the required `assessment_id`")?,
+        );
+    if let Some(value) = call
+        .body::<
+            Vec<crate::team_members::TeamMemberId>,
+        >(false, "assigned_team_member_ids")?
+    {
+        req = req.assigned_team_member_ids(value);
+    }
+    if let Some(value) = call.body::<Vec<String>>(false, "labels")? {
+        req = req.labels(value);
+    }
+    if let Some(value) = call
+        .body::<chrono::DateTime<chrono::FixedOffset>>(false, "expires_at")?
+    {
+        req = req.expires_at(value);
+    }
+    if let Some(value) = call
+        .body::<chrono::DateTime<chrono::FixedOffset>>(false, "reminder_at")?
+    {
+        req = req.reminder_at(value);
+    }
+    if let Some(value) = call.body::<String>(false, "custom_message")? {
+        req = req.custom_message(value);
+    }
+    if let Some(value) = call.body::<bool>(false, "send_email_to_candidate")? {
+        req = req.send_email_to_candidate(value);
+    }
+    if let Some(value) = call.body::<bool>(false, "send_email_to_inviter")? {
+        req = req.send_email_to_inviter(value);
+    }
+    if let Some(value) = call.body::<bool>(false, "skip_email_resend")? {
+        req = req.skip_email_resend(value);
+    }
+    if let Some(value) = call.body::<bool>(false, "skip_registration")? {
+        req = req.skip_registration(value);
+    }
+    if let Some(value) = call.body::<bool>(false, "reopen_submitted")? {
+        req = req.reopen_submitted(value);
+    }
+    if let Some(value) = call.body::<bool>(false, "track_active_time")? {
+        req = req.track_active_time(value);
+    }
+    if let Some(value) = call.body::<crate::types::RetryAction>(false, "retry_action")? {
+        req = req.retry_action(value);
+    }
+    if let Some(value) = call
+        .body::<chrono::DateTime<chrono::FixedOffset>>(false, "access_starts_at")?
+    {
+        req = req.access_starts_at(value);
+    }
+    if let Some(value) = call
+        .body::<chrono::DateTime<chrono::FixedOffset>>(false, "access_ends_at")?
+    {
+        req = req.access_ends_at(value);
+    }
+    if let Some(value) = call.body::<bool>(false, "access_locked")? {
+        req = req.access_locked(value);
+    }
+    if let Some(value) = call.body::<bool>(false, "reset_challenge_timers")? {
+        req = req.reset_challenge_timers(value);
+    }
+    if let Some(value) = call.body::<i64>(false, "enforced_time_limit")? {
+        req = req.enforced_time_limit(value);
+    }
+    if let Some(value) = call.body::<bool>(false, "apply_day_defaults")? {
+        req = req.apply_day_defaults(value);
+    }
+    if let Some(value) = call.body::<String>(false, "first_name")? {
+        req = req.first_name(value);
+    }
+    if let Some(value) = call.body::<String>(false, "last_name")? {
+        req = req.last_name(value);
+    }
+    if let Some(value) = call.body::<String>(false, "alternate_id")? {
+        req = req.alternate_id(value);
+    }
+    let response = req.send().await.map_err(|e| e.to_string())?;
+    crate::replay::to_value(&response)
+}
 /// A request to [`AssessmentInvitationsApi::invite_team_members`]: set its options, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -889,6 +1044,30 @@ impl InviteTeamMembersRequest {
         self.client.send_json(req).await
     }
 }
+#[cfg(feature = "conformance")]
+#[doc(hidden)]
+#[allow(unused_variables)]
+pub async fn __replay_invite_team_members(
+    client: &crate::Client,
+    call: &crate::replay::ReplayCall,
+) -> Result<serde_json::Value, String> {
+    #[allow(unused_mut)]
+    let mut req = client
+        .assessment_invitations()
+        .invite_team_members(
+            call
+                .body::<Vec<TeamMemberInvite>>(false, "team_members")?
+                .ok_or("the recorded request lacks the required `team_members`")?,
+            call
+                .body::<crate::assessments::AssessmentId>(false, "assessment_id")?
+                .ok_or("the recorded request lacks the required `assessment_id`")?,
+        );
+    if let Some(value) = call.body::<crate::types::TeamMemberRole>(false, "role")? {
+        req = req.role(value);
+    }
+    let response = req.send().await.map_err(|e| e.to_string())?;
+    crate::replay::to_value(&response)
+}
 /// A request to [`AssessmentInvitationsApi::cancel`]: set its options, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -913,4 +1092,18 @@ impl CancelRequest {
         let req = self.build();
         self.client.send_empty(req).await
     }
+}
+#[cfg(feature = "conformance")]
+#[doc(hidden)]
+#[allow(unused_variables)]
+pub async fn __replay_cancel(
+    client: &crate::Client,
+    call: &crate::replay::ReplayCall,
+) -> Result<serde_json::Value, String> {
+    #[allow(unused_mut)]
+    let mut req = client
+        .assessment_invitations()
+        .cancel(call.path::<AssessmentInvitationId>("id")?);
+    let response = req.send().await.map_err(|e| e.to_string())?;
+    crate::replay::to_value(&response)
 }

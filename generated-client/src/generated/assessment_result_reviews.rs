@@ -523,6 +523,374 @@ impl Where {
     pub fn created_at(self) -> crate::filter::TimeField<Self> {
         crate::filter::TimeField::new(self, "created_at")
     }
+    #[cfg(feature = "conformance")]
+    #[doc(hidden)]
+    pub fn __replay(text: &str) -> Result<Self, String> {
+        use crate::filter::Op;
+        let json: serde_json::Value = serde_json::from_str(text)
+            .map_err(|e| format!("`where` is not JSON: {e}"))?;
+        let conditions = crate::filter::Conditions::from_json(&json)?;
+        let mut w = Self::new();
+        for (key, op, value) in conditions.iter() {
+            w = match key {
+                "assessment_id" => {
+                    match op {
+                        Op::Eq => {
+                            w.assessment_id()
+                                .eq(
+                                    crate::replay::from_json::<
+                                        crate::assessments::AssessmentId,
+                                    >(value)?,
+                                )
+                        }
+                        Op::Ne => {
+                            w.assessment_id()
+                                .ne(
+                                    crate::replay::from_json::<
+                                        crate::assessments::AssessmentId,
+                                    >(value)?,
+                                )
+                        }
+                        Op::In => {
+                            w.assessment_id()
+                                .is_in(
+                                    crate::replay::from_json_list::<
+                                        crate::assessments::AssessmentId,
+                                    >(value)?,
+                                )
+                        }
+                        Op::Nin => {
+                            w.assessment_id()
+                                .nin(
+                                    crate::replay::from_json_list::<
+                                        crate::assessments::AssessmentId,
+                                    >(value)?,
+                                )
+                        }
+                        #[allow(unreachable_patterns)]
+                        other => {
+                            return Err(
+                                format!(
+                                    "`{}` cannot be used with `{}`", other.wire(),
+                                    "assessment_id"
+                                ),
+                            );
+                        }
+                    }
+                }
+                "team_candidate_id" => {
+                    match op {
+                        Op::Eq => {
+                            w.team_candidate_id()
+                                .eq(
+                                    crate::replay::from_json::<
+                                        crate::team_candidates::TeamCandidateId,
+                                    >(value)?,
+                                )
+                        }
+                        Op::Ne => {
+                            w.team_candidate_id()
+                                .ne(
+                                    crate::replay::from_json::<
+                                        crate::team_candidates::TeamCandidateId,
+                                    >(value)?,
+                                )
+                        }
+                        Op::In => {
+                            w.team_candidate_id()
+                                .is_in(
+                                    crate::replay::from_json_list::<
+                                        crate::team_candidates::TeamCandidateId,
+                                    >(value)?,
+                                )
+                        }
+                        Op::Nin => {
+                            w.team_candidate_id()
+                                .nin(
+                                    crate::replay::from_json_list::<
+                                        crate::team_candidates::TeamCandidateId,
+                                    >(value)?,
+                                )
+                        }
+                        #[allow(unreachable_patterns)]
+                        other => {
+                            return Err(
+                                format!(
+                                    "`{}` cannot be used with `{}`", other.wire(),
+                                    "team_candidate_id"
+                                ),
+                            );
+                        }
+                    }
+                }
+                "candidate_id" => {
+                    match op {
+                        Op::Eq => {
+                            w.candidate_id()
+                                .eq(crate::replay::from_json::<String>(value)?)
+                        }
+                        Op::Ne => {
+                            w.candidate_id()
+                                .ne(crate::replay::from_json::<String>(value)?)
+                        }
+                        Op::Contains => {
+                            w.candidate_id()
+                                .contains(crate::replay::from_json::<String>(value)?)
+                        }
+                        Op::In => {
+                            w.candidate_id()
+                                .is_in(crate::replay::from_json_list::<String>(value)?)
+                        }
+                        Op::Nin => {
+                            w.candidate_id()
+                                .nin(crate::replay::from_json_list::<String>(value)?)
+                        }
+                        #[allow(unreachable_patterns)]
+                        other => {
+                            return Err(
+                                format!(
+                                    "`{}` cannot be used with `{}`", other.wire(),
+                                    "candidate_id"
+                                ),
+                            );
+                        }
+                    }
+                }
+                "assessment_result_id" => {
+                    match op {
+                        Op::Eq => {
+                            w.assessment_result_id()
+                                .eq(
+                                    crate::replay::from_json::<
+                                        crate::assessment_results::AssessmentResultId,
+                                    >(value)?,
+                                )
+                        }
+                        Op::Ne => {
+                            w.assessment_result_id()
+                                .ne(
+                                    crate::replay::from_json::<
+                                        crate::assessment_results::AssessmentResultId,
+                                    >(value)?,
+                                )
+                        }
+                        Op::In => {
+                            w.assessment_result_id()
+                                .is_in(
+                                    crate::replay::from_json_list::<
+                                        crate::assessment_results::AssessmentResultId,
+                                    >(value)?,
+                                )
+                        }
+                        Op::Nin => {
+                            w.assessment_result_id()
+                                .nin(
+                                    crate::replay::from_json_list::<
+                                        crate::assessment_results::AssessmentResultId,
+                                    >(value)?,
+                                )
+                        }
+                        #[allow(unreachable_patterns)]
+                        other => {
+                            return Err(
+                                format!(
+                                    "`{}` cannot be used with `{}`", other.wire(),
+                                    "assessment_result_id"
+                                ),
+                            );
+                        }
+                    }
+                }
+                "reviewed_by_id" => {
+                    match op {
+                        Op::Eq => {
+                            w.reviewed_by_id()
+                                .eq(
+                                    crate::replay::from_json::<
+                                        crate::team_members::TeamMemberId,
+                                    >(value)?,
+                                )
+                        }
+                        Op::Ne => {
+                            w.reviewed_by_id()
+                                .ne(
+                                    crate::replay::from_json::<
+                                        crate::team_members::TeamMemberId,
+                                    >(value)?,
+                                )
+                        }
+                        Op::In => {
+                            w.reviewed_by_id()
+                                .is_in(
+                                    crate::replay::from_json_list::<
+                                        crate::team_members::TeamMemberId,
+                                    >(value)?,
+                                )
+                        }
+                        Op::Nin => {
+                            w.reviewed_by_id()
+                                .nin(
+                                    crate::replay::from_json_list::<
+                                        crate::team_members::TeamMemberId,
+                                    >(value)?,
+                                )
+                        }
+                        #[allow(unreachable_patterns)]
+                        other => {
+                            return Err(
+                                format!(
+                                    "`{}` cannot be used with `{}`", other.wire(),
+                                    "reviewed_by_id"
+                                ),
+                            );
+                        }
+                    }
+                }
+                "state" => {
+                    match op {
+                        Op::Eq => {
+                            w.state().eq(crate::replay::from_json::<ReviewState>(value)?)
+                        }
+                        Op::Ne => {
+                            w.state().ne(crate::replay::from_json::<ReviewState>(value)?)
+                        }
+                        Op::In => {
+                            w.state()
+                                .is_in(crate::replay::from_json_list::<ReviewState>(value)?)
+                        }
+                        Op::Nin => {
+                            w.state()
+                                .nin(crate::replay::from_json_list::<ReviewState>(value)?)
+                        }
+                        #[allow(unreachable_patterns)]
+                        other => {
+                            return Err(
+                                format!(
+                                    "`{}` cannot be used with `{}`", other.wire(), "state"
+                                ),
+                            );
+                        }
+                    }
+                }
+                "id" => {
+                    match op {
+                        Op::Eq => {
+                            w.id()
+                                .eq(
+                                    crate::replay::from_json::<AssessmentResultReviewId>(value)?,
+                                )
+                        }
+                        Op::Ne => {
+                            w.id()
+                                .ne(
+                                    crate::replay::from_json::<AssessmentResultReviewId>(value)?,
+                                )
+                        }
+                        Op::In => {
+                            w.id()
+                                .is_in(
+                                    crate::replay::from_json_list::<
+                                        AssessmentResultReviewId,
+                                    >(value)?,
+                                )
+                        }
+                        Op::Nin => {
+                            w.id()
+                                .nin(
+                                    crate::replay::from_json_list::<
+                                        AssessmentResultReviewId,
+                                    >(value)?,
+                                )
+                        }
+                        #[allow(unreachable_patterns)]
+                        other => {
+                            return Err(
+                                format!("`{}` cannot be used with `{}`", other.wire(), "id"),
+                            );
+                        }
+                    }
+                }
+                "created_at" => {
+                    match op {
+                        Op::Eq => {
+                            w.created_at()
+                                .eq(
+                                    crate::replay::from_json::<
+                                        chrono::DateTime<chrono::FixedOffset>,
+                                    >(value)?,
+                                )
+                        }
+                        Op::Ne => {
+                            w.created_at()
+                                .ne(
+                                    crate::replay::from_json::<
+                                        chrono::DateTime<chrono::FixedOffset>,
+                                    >(value)?,
+                                )
+                        }
+                        Op::Gt => {
+                            w.created_at()
+                                .gt(
+                                    crate::replay::from_json::<
+                                        chrono::DateTime<chrono::FixedOffset>,
+                                    >(value)?,
+                                )
+                        }
+                        Op::Gte => {
+                            w.created_at()
+                                .gte(
+                                    crate::replay::from_json::<
+                                        chrono::DateTime<chrono::FixedOffset>,
+                                    >(value)?,
+                                )
+                        }
+                        Op::Lt => {
+                            w.created_at()
+                                .lt(
+                                    crate::replay::from_json::<
+                                        chrono::DateTime<chrono::FixedOffset>,
+                                    >(value)?,
+                                )
+                        }
+                        Op::Lte => {
+                            w.created_at()
+                                .lte(
+                                    crate::replay::from_json::<
+                                        chrono::DateTime<chrono::FixedOffset>,
+                                    >(value)?,
+                                )
+                        }
+                        Op::In => {
+                            w.created_at()
+                                .is_in(
+                                    crate::replay::from_json_list::<
+                                        chrono::DateTime<chrono::FixedOffset>,
+                                    >(value)?,
+                                )
+                        }
+                        Op::Nin => {
+                            w.created_at()
+                                .nin(
+                                    crate::replay::from_json_list::<
+                                        chrono::DateTime<chrono::FixedOffset>,
+                                    >(value)?,
+                                )
+                        }
+                        #[allow(unreachable_patterns)]
+                        other => {
+                            return Err(
+                                format!(
+                                    "`{}` cannot be used with `{}`", other.wire(), "created_at"
+                                ),
+                            );
+                        }
+                    }
+                }
+                other => return Err(format!("`{other}` is not a filterable field here")),
+            };
+        }
+        Ok(w)
+    }
 }
 impl crate::filter::Filter for Where {
     fn conditions(&self) -> &crate::filter::Conditions {
@@ -611,6 +979,57 @@ impl crate::filter::OrderField for Order {
         }
     }
 }
+#[cfg(feature = "conformance")]
+#[doc(hidden)]
+#[allow(unused_variables)]
+pub async fn __replay_list(
+    client: &crate::Client,
+    call: &crate::replay::ReplayCall,
+) -> Result<serde_json::Value, String> {
+    #[allow(unused_mut)]
+    let mut req = client.assessment_result_reviews().list();
+    if let Some(text) = call.query_raw("where") {
+        req = req.filter(Where::__replay(text)?);
+    }
+    for relation in call.includes() {
+        req = match relation {
+            "reviewed_by" => req.include(include::ReviewedBy),
+            "team_candidate" => req.include(include::TeamCandidate),
+            "assessment" => req.include(include::Assessment),
+            "assessment_result" => req.include(include::AssessmentResult),
+            other => return Err(format!("`{other}` is not an include of this endpoint")),
+        };
+    }
+    if let Some(text) = call.query_raw("order_by") {
+        let (field, desc) = crate::replay::order_parts(text)?;
+        let field = match field {
+            "id" => Order::Id,
+            "reviewed_by_id" => Order::ReviewedById,
+            "reviewed_by_staff" => Order::ReviewedByStaff,
+            "assessment_id" => Order::AssessmentId,
+            "assessment_result_id" => Order::AssessmentResultId,
+            "team_candidate_id" => Order::TeamCandidateId,
+            "candidate_id" => Order::CandidateId,
+            "rating" => Order::Rating,
+            "feedback" => Order::Feedback,
+            "state" => Order::State,
+            "created_at" => Order::CreatedAt,
+            "updated_at" => Order::UpdatedAt,
+            "rating_label" => Order::RatingLabel,
+            "rating_score" => Order::RatingScore,
+            other => return Err(format!("cannot order by `{other}` here")),
+        };
+        req = req.order_by(if desc { field.desc() } else { field.asc() });
+    }
+    if let Some(page) = call.query::<u32>("page")? {
+        req = req.page(page);
+    }
+    if let Some(limit) = call.query::<u32>("limit")? {
+        req = req.limit(limit);
+    }
+    let response = req.send().await.map_err(|e| e.to_string())?;
+    crate::replay::to_value(&response)
+}
 /// A request to [`AssessmentResultReviewsApi::get`]: set its options, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -661,6 +1080,29 @@ impl GetInclude for include::Assessment {
 }
 impl GetInclude for include::AssessmentResult {
     const WIRE: &'static str = "assessment_result";
+}
+#[cfg(feature = "conformance")]
+#[doc(hidden)]
+#[allow(unused_variables)]
+pub async fn __replay_get(
+    client: &crate::Client,
+    call: &crate::replay::ReplayCall,
+) -> Result<serde_json::Value, String> {
+    #[allow(unused_mut)]
+    let mut req = client
+        .assessment_result_reviews()
+        .get(call.path::<AssessmentResultReviewId>("id")?);
+    for relation in call.includes() {
+        req = match relation {
+            "reviewed_by" => req.include(include::ReviewedBy),
+            "team_candidate" => req.include(include::TeamCandidate),
+            "assessment" => req.include(include::Assessment),
+            "assessment_result" => req.include(include::AssessmentResult),
+            other => return Err(format!("`{other}` is not an include of this endpoint")),
+        };
+    }
+    let response = req.send().await.map_err(|e| e.to_string())?;
+    crate::replay::to_value(&response)
 }
 /// A request to [`AssessmentResultReviewsApi::create`]: set its options, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
@@ -730,6 +1172,37 @@ impl CreateRequest {
         self.client.send_json(req).await
     }
 }
+#[cfg(feature = "conformance")]
+#[doc(hidden)]
+#[allow(unused_variables)]
+pub async fn __replay_create(
+    client: &crate::Client,
+    call: &crate::replay::ReplayCall,
+) -> Result<serde_json::Value, String> {
+    #[allow(unused_mut)]
+    let mut req = client
+        .assessment_result_reviews()
+        .create(
+            call
+                .body::<
+                    crate::assessment_results::AssessmentResultId,
+                >(false, "assessment_result_id")?
+                .ok_or("the recorded request lacks the required `assessment_result_id`")?,
+        );
+    if let Some(value) = call
+        .body::<crate::team_members::TeamMemberId>(false, "reviewed_by_id")?
+    {
+        req = req.reviewed_by_id(value);
+    }
+    if let Some(value) = call.body::<i64>(false, "rating")? {
+        req = req.rating(value);
+    }
+    if let Some(value) = call.body::<String>(false, "feedback")? {
+        req = req.feedback(value);
+    }
+    let response = req.send().await.map_err(|e| e.to_string())?;
+    crate::replay::to_value(&response)
+}
 /// A request to [`AssessmentResultReviewsApi::update`]: set its options, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -781,6 +1254,26 @@ impl UpdateRequest {
         self.client.send_json(req).await
     }
 }
+#[cfg(feature = "conformance")]
+#[doc(hidden)]
+#[allow(unused_variables)]
+pub async fn __replay_update(
+    client: &crate::Client,
+    call: &crate::replay::ReplayCall,
+) -> Result<serde_json::Value, String> {
+    #[allow(unused_mut)]
+    let mut req = client
+        .assessment_result_reviews()
+        .update(call.path::<AssessmentResultReviewId>("id")?);
+    if let Some(value) = call.body::<i64>(false, "rating")? {
+        req = req.rating(value);
+    }
+    if let Some(value) = call.body::<String>(false, "feedback")? {
+        req = req.feedback(value);
+    }
+    let response = req.send().await.map_err(|e| e.to_string())?;
+    crate::replay::to_value(&response)
+}
 /// A request to [`AssessmentResultReviewsApi::delete`]: set its options, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -805,4 +1298,18 @@ impl DeleteRequest {
         let req = self.build();
         self.client.send_empty(req).await
     }
+}
+#[cfg(feature = "conformance")]
+#[doc(hidden)]
+#[allow(unused_variables)]
+pub async fn __replay_delete(
+    client: &crate::Client,
+    call: &crate::replay::ReplayCall,
+) -> Result<serde_json::Value, String> {
+    #[allow(unused_mut)]
+    let mut req = client
+        .assessment_result_reviews()
+        .delete(call.path::<AssessmentResultReviewId>("id")?);
+    let response = req.send().await.map_err(|e| e.to_string())?;
+    crate::replay::to_value(&response)
 }

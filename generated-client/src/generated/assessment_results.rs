@@ -1809,6 +1809,365 @@ impl Where {
     ) -> crate::filter::ValueField<Self, crate::team_candidates::TeamCandidateId> {
         crate::filter::ValueField::new(self, "team_candidate_id")
     }
+    #[cfg(feature = "conformance")]
+    #[doc(hidden)]
+    pub fn __replay(text: &str) -> Result<Self, String> {
+        use crate::filter::Op;
+        let json: serde_json::Value = serde_json::from_str(text)
+            .map_err(|e| format!("`where` is not JSON: {e}"))?;
+        let conditions = crate::filter::Conditions::from_json(&json)?;
+        let mut w = Self::new();
+        for (key, op, value) in conditions.iter() {
+            w = match key {
+                "updated_at" => {
+                    match op {
+                        Op::Eq => {
+                            w.updated_at()
+                                .eq(
+                                    crate::replay::from_json::<
+                                        chrono::DateTime<chrono::FixedOffset>,
+                                    >(value)?,
+                                )
+                        }
+                        Op::Ne => {
+                            w.updated_at()
+                                .ne(
+                                    crate::replay::from_json::<
+                                        chrono::DateTime<chrono::FixedOffset>,
+                                    >(value)?,
+                                )
+                        }
+                        Op::Gt => {
+                            w.updated_at()
+                                .gt(
+                                    crate::replay::from_json::<
+                                        chrono::DateTime<chrono::FixedOffset>,
+                                    >(value)?,
+                                )
+                        }
+                        Op::Gte => {
+                            w.updated_at()
+                                .gte(
+                                    crate::replay::from_json::<
+                                        chrono::DateTime<chrono::FixedOffset>,
+                                    >(value)?,
+                                )
+                        }
+                        Op::Lt => {
+                            w.updated_at()
+                                .lt(
+                                    crate::replay::from_json::<
+                                        chrono::DateTime<chrono::FixedOffset>,
+                                    >(value)?,
+                                )
+                        }
+                        Op::Lte => {
+                            w.updated_at()
+                                .lte(
+                                    crate::replay::from_json::<
+                                        chrono::DateTime<chrono::FixedOffset>,
+                                    >(value)?,
+                                )
+                        }
+                        Op::In => {
+                            w.updated_at()
+                                .is_in(
+                                    crate::replay::from_json_list::<
+                                        chrono::DateTime<chrono::FixedOffset>,
+                                    >(value)?,
+                                )
+                        }
+                        Op::Nin => {
+                            w.updated_at()
+                                .nin(
+                                    crate::replay::from_json_list::<
+                                        chrono::DateTime<chrono::FixedOffset>,
+                                    >(value)?,
+                                )
+                        }
+                        #[allow(unreachable_patterns)]
+                        other => {
+                            return Err(
+                                format!(
+                                    "`{}` cannot be used with `{}`", other.wire(), "updated_at"
+                                ),
+                            );
+                        }
+                    }
+                }
+                "created_at" => {
+                    match op {
+                        Op::Eq => {
+                            w.created_at()
+                                .eq(
+                                    crate::replay::from_json::<
+                                        chrono::DateTime<chrono::FixedOffset>,
+                                    >(value)?,
+                                )
+                        }
+                        Op::Ne => {
+                            w.created_at()
+                                .ne(
+                                    crate::replay::from_json::<
+                                        chrono::DateTime<chrono::FixedOffset>,
+                                    >(value)?,
+                                )
+                        }
+                        Op::Gt => {
+                            w.created_at()
+                                .gt(
+                                    crate::replay::from_json::<
+                                        chrono::DateTime<chrono::FixedOffset>,
+                                    >(value)?,
+                                )
+                        }
+                        Op::Gte => {
+                            w.created_at()
+                                .gte(
+                                    crate::replay::from_json::<
+                                        chrono::DateTime<chrono::FixedOffset>,
+                                    >(value)?,
+                                )
+                        }
+                        Op::Lt => {
+                            w.created_at()
+                                .lt(
+                                    crate::replay::from_json::<
+                                        chrono::DateTime<chrono::FixedOffset>,
+                                    >(value)?,
+                                )
+                        }
+                        Op::Lte => {
+                            w.created_at()
+                                .lte(
+                                    crate::replay::from_json::<
+                                        chrono::DateTime<chrono::FixedOffset>,
+                                    >(value)?,
+                                )
+                        }
+                        Op::In => {
+                            w.created_at()
+                                .is_in(
+                                    crate::replay::from_json_list::<
+                                        chrono::DateTime<chrono::FixedOffset>,
+                                    >(value)?,
+                                )
+                        }
+                        Op::Nin => {
+                            w.created_at()
+                                .nin(
+                                    crate::replay::from_json_list::<
+                                        chrono::DateTime<chrono::FixedOffset>,
+                                    >(value)?,
+                                )
+                        }
+                        #[allow(unreachable_patterns)]
+                        other => {
+                            return Err(
+                                format!(
+                                    "`{}` cannot be used with `{}`", other.wire(), "created_at"
+                                ),
+                            );
+                        }
+                    }
+                }
+                "state" => {
+                    match op {
+                        Op::Eq => {
+                            w.state()
+                                .eq(
+                                    crate::replay::from_json::<
+                                        crate::types::AssessmentResultState,
+                                    >(value)?,
+                                )
+                        }
+                        Op::Ne => {
+                            w.state()
+                                .ne(
+                                    crate::replay::from_json::<
+                                        crate::types::AssessmentResultState,
+                                    >(value)?,
+                                )
+                        }
+                        Op::In => {
+                            w.state()
+                                .is_in(
+                                    crate::replay::from_json_list::<
+                                        crate::types::AssessmentResultState,
+                                    >(value)?,
+                                )
+                        }
+                        Op::Nin => {
+                            w.state()
+                                .nin(
+                                    crate::replay::from_json_list::<
+                                        crate::types::AssessmentResultState,
+                                    >(value)?,
+                                )
+                        }
+                        #[allow(unreachable_patterns)]
+                        other => {
+                            return Err(
+                                format!(
+                                    "`{}` cannot be used with `{}`", other.wire(), "state"
+                                ),
+                            );
+                        }
+                    }
+                }
+                "score" => {
+                    match op {
+                        Op::Eq => w.score().eq(crate::replay::from_json::<f64>(value)?),
+                        Op::Ne => w.score().ne(crate::replay::from_json::<f64>(value)?),
+                        Op::Gt => w.score().gt(crate::replay::from_json::<f64>(value)?),
+                        Op::Gte => w.score().gte(crate::replay::from_json::<f64>(value)?),
+                        Op::Lt => w.score().lt(crate::replay::from_json::<f64>(value)?),
+                        Op::Lte => w.score().lte(crate::replay::from_json::<f64>(value)?),
+                        Op::In => {
+                            w.score().is_in(crate::replay::from_json_list::<f64>(value)?)
+                        }
+                        Op::Nin => {
+                            w.score().nin(crate::replay::from_json_list::<f64>(value)?)
+                        }
+                        #[allow(unreachable_patterns)]
+                        other => {
+                            return Err(
+                                format!(
+                                    "`{}` cannot be used with `{}`", other.wire(), "score"
+                                ),
+                            );
+                        }
+                    }
+                }
+                "current_take" => {
+                    match op {
+                        Op::Eq => {
+                            w.current_take().eq(crate::replay::from_json::<bool>(value)?)
+                        }
+                        Op::Ne => {
+                            w.current_take().ne(crate::replay::from_json::<bool>(value)?)
+                        }
+                        #[allow(unreachable_patterns)]
+                        other => {
+                            return Err(
+                                format!(
+                                    "`{}` cannot be used with `{}`", other.wire(),
+                                    "current_take"
+                                ),
+                            );
+                        }
+                    }
+                }
+                "id" => {
+                    match op {
+                        Op::Eq => {
+                            w.id()
+                                .eq(crate::replay::from_json::<AssessmentResultId>(value)?)
+                        }
+                        Op::Ne => {
+                            w.id()
+                                .ne(crate::replay::from_json::<AssessmentResultId>(value)?)
+                        }
+                        Op::In => {
+                            w.id()
+                                .is_in(
+                                    crate::replay::from_json_list::<AssessmentResultId>(value)?,
+                                )
+                        }
+                        Op::Nin => {
+                            w.id()
+                                .nin(
+                                    crate::replay::from_json_list::<AssessmentResultId>(value)?,
+                                )
+                        }
+                        #[allow(unreachable_patterns)]
+                        other => {
+                            return Err(
+                                format!("`{}` cannot be used with `{}`", other.wire(), "id"),
+                            );
+                        }
+                    }
+                }
+                "labels" => {
+                    match op {
+                        Op::Eq => {
+                            w.labels().eq(crate::replay::from_json::<String>(value)?)
+                        }
+                        Op::Ne => {
+                            w.labels().ne(crate::replay::from_json::<String>(value)?)
+                        }
+                        Op::Contains => {
+                            w.labels()
+                                .contains(crate::replay::from_json::<String>(value)?)
+                        }
+                        Op::In => {
+                            w.labels()
+                                .is_in(crate::replay::from_json_list::<String>(value)?)
+                        }
+                        Op::Nin => {
+                            w.labels()
+                                .nin(crate::replay::from_json_list::<String>(value)?)
+                        }
+                        #[allow(unreachable_patterns)]
+                        other => {
+                            return Err(
+                                format!(
+                                    "`{}` cannot be used with `{}`", other.wire(), "labels"
+                                ),
+                            );
+                        }
+                    }
+                }
+                "team_candidate_id" => {
+                    match op {
+                        Op::Eq => {
+                            w.team_candidate_id()
+                                .eq(
+                                    crate::replay::from_json::<
+                                        crate::team_candidates::TeamCandidateId,
+                                    >(value)?,
+                                )
+                        }
+                        Op::Ne => {
+                            w.team_candidate_id()
+                                .ne(
+                                    crate::replay::from_json::<
+                                        crate::team_candidates::TeamCandidateId,
+                                    >(value)?,
+                                )
+                        }
+                        Op::In => {
+                            w.team_candidate_id()
+                                .is_in(
+                                    crate::replay::from_json_list::<
+                                        crate::team_candidates::TeamCandidateId,
+                                    >(value)?,
+                                )
+                        }
+                        Op::Nin => {
+                            w.team_candidate_id()
+                                .nin(
+                                    crate::replay::from_json_list::<
+                                        crate::team_candidates::TeamCandidateId,
+                                    >(value)?,
+                                )
+                        }
+                        #[allow(unreachable_patterns)]
+                        other => {
+                            return Err(
+                                format!(
+                                    "`{}` cannot be used with `{}`", other.wire(),
+                                    "team_candidate_id"
+                                ),
+                            );
+                        }
+                    }
+                }
+                other => return Err(format!("`{other}` is not a filterable field here")),
+            };
+        }
+        Ok(w)
+    }
 }
 impl crate::filter::Filter for Where {
     fn conditions(&self) -> &crate::filter::Conditions {
@@ -2005,6 +2364,102 @@ impl crate::filter::OrderField for Order {
         }
     }
 }
+#[cfg(feature = "conformance")]
+#[doc(hidden)]
+#[allow(unused_variables)]
+pub async fn __replay_list(
+    client: &crate::Client,
+    call: &crate::replay::ReplayCall,
+) -> Result<serde_json::Value, String> {
+    #[allow(unused_mut)]
+    let mut req = client.assessment_results().list();
+    if let Some(value) = call.query::<crate::assessments::AssessmentId>("assessment_id")?
+    {
+        req = req.assessment_id(value);
+    }
+    if let Some(value) = call
+        .query::<crate::team_candidates::TeamCandidateId>("team_candidate_id")?
+    {
+        req = req.team_candidate_id(value);
+    }
+    if let Some(text) = call.query_raw("where") {
+        req = req.filter(Where::__replay(text)?);
+    }
+    for relation in call.includes() {
+        req = match relation {
+            "team_candidate" => req.include(include::TeamCandidate),
+            "assessment" => req.include(include::Assessment),
+            "solutions" => req.include(include::Solutions),
+            "challenge_items.challenge" => req.include(include::ChallengeItemsChallenge),
+            "access_unlocked_by" => req.include(include::AccessUnlockedBy),
+            "reopened_by" => req.include(include::ReopenedBy),
+            other => return Err(format!("`{other}` is not an include of this endpoint")),
+        };
+    }
+    if let Some(text) = call.query_raw("order_by") {
+        let (field, desc) = crate::replay::order_parts(text)?;
+        let field = match field {
+            "id" => Order::Id,
+            "assessment_id" => Order::AssessmentId,
+            "candidate_id" => Order::CandidateId,
+            "team_candidate_id" => Order::TeamCandidateId,
+            "team_id" => Order::TeamId,
+            "state" => Order::State,
+            "created_at" => Order::CreatedAt,
+            "updated_at" => Order::UpdatedAt,
+            "started_at" => Order::StartedAt,
+            "invited_at" => Order::InvitedAt,
+            "submitted_at" => Order::SubmittedAt,
+            "submitting_at" => Order::SubmittingAt,
+            "opened_at" => Order::OpenedAt,
+            "original_opened_at" => Order::OriginalOpenedAt,
+            "original_started_at" => Order::OriginalStartedAt,
+            "original_submitted_at" => Order::OriginalSubmittedAt,
+            "dry_run" => Order::DryRun,
+            "candidate_remarks" => Order::CandidateRemarks,
+            "score" => Order::Score,
+            "closed_reason" => Order::ClosedReason,
+            "redirect_url" => Order::RedirectUrl,
+            "submission_message" => Order::SubmissionMessage,
+            "next_assessment_id" => Order::NextAssessmentId,
+            "state_updated_at" => Order::StateUpdatedAt,
+            "total_submission_seconds" => Order::TotalSubmissionSeconds,
+            "total_original_submission_seconds" => Order::TotalOriginalSubmissionSeconds,
+            "accumulated_seconds" => Order::AccumulatedSeconds,
+            "enforced_time_limit" => Order::EnforcedTimeLimit,
+            "timer_expires_in" => Order::TimerExpiresIn,
+            "wall_time_since_start" => Order::WallTimeSinceStart,
+            "reopened_by_id" => Order::ReopenedById,
+            "active_timed_solution_id" => Order::ActiveTimedSolutionId,
+            "access_locked" => Order::AccessLocked,
+            "access_unlocked_at" => Order::AccessUnlockedAt,
+            "access_unlocked_by_id" => Order::AccessUnlockedById,
+            "terminated_at" => Order::TerminatedAt,
+            "access_starts_at" => Order::AccessStartsAt,
+            "access_ends_at" => Order::AccessEndsAt,
+            "retake_number" => Order::RetakeNumber,
+            "current_take" => Order::CurrentTake,
+            "edit_mode" => Order::EditMode,
+            "was_embedded" => Order::WasEmbedded,
+            "is_active_interact_session" => Order::IsActiveInteractSession,
+            "abandoned" => Order::Abandoned,
+            "workflow_name" => Order::WorkflowName,
+            "is_interact_session" => Order::IsInteractSession,
+            "last_heartbeat" => Order::LastHeartbeat,
+            "passing_score" => Order::PassingScore,
+            other => return Err(format!("cannot order by `{other}` here")),
+        };
+        req = req.order_by(if desc { field.desc() } else { field.asc() });
+    }
+    if let Some(page) = call.query::<u32>("page")? {
+        req = req.page(page);
+    }
+    if let Some(limit) = call.query::<u32>("limit")? {
+        req = req.limit(limit);
+    }
+    let response = req.send().await.map_err(|e| e.to_string())?;
+    crate::replay::to_value(&response)
+}
 /// A request to [`AssessmentResultsApi::get`]: set its options, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -2068,6 +2523,33 @@ impl GetInclude for include::MostRecentInvitation {
 impl GetInclude for include::Invitations {
     const WIRE: &'static str = "invitations";
 }
+#[cfg(feature = "conformance")]
+#[doc(hidden)]
+#[allow(unused_variables)]
+pub async fn __replay_get(
+    client: &crate::Client,
+    call: &crate::replay::ReplayCall,
+) -> Result<serde_json::Value, String> {
+    #[allow(unused_mut)]
+    let mut req = client
+        .assessment_results()
+        .get(call.path::<AssessmentResultId>("id")?);
+    for relation in call.includes() {
+        req = match relation {
+            "team_candidate" => req.include(include::TeamCandidate),
+            "assessment" => req.include(include::Assessment),
+            "solutions" => req.include(include::Solutions),
+            "challenge_items.challenge" => req.include(include::ChallengeItemsChallenge),
+            "access_unlocked_by" => req.include(include::AccessUnlockedBy),
+            "reopened_by" => req.include(include::ReopenedBy),
+            "most_recent_invitation" => req.include(include::MostRecentInvitation),
+            "invitations" => req.include(include::Invitations),
+            other => return Err(format!("`{other}` is not an include of this endpoint")),
+        };
+    }
+    let response = req.send().await.map_err(|e| e.to_string())?;
+    crate::replay::to_value(&response)
+}
 /// A request to [`AssessmentResultsApi::exhibit`]: set its options, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -2092,6 +2574,20 @@ impl ExhibitRequest {
         let req = self.build();
         self.client.send_json(req).await
     }
+}
+#[cfg(feature = "conformance")]
+#[doc(hidden)]
+#[allow(unused_variables)]
+pub async fn __replay_exhibit(
+    client: &crate::Client,
+    call: &crate::replay::ReplayCall,
+) -> Result<serde_json::Value, String> {
+    #[allow(unused_mut)]
+    let mut req = client
+        .assessment_results()
+        .exhibit(call.path::<AssessmentResultId>("id")?);
+    let response = req.send().await.map_err(|e| e.to_string())?;
+    crate::replay::to_value(&response)
 }
 /// A request to [`AssessmentResultsApi::share`]: set its options, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
@@ -2129,6 +2625,23 @@ impl ShareRequest {
         self.client.send_json(req).await
     }
 }
+#[cfg(feature = "conformance")]
+#[doc(hidden)]
+#[allow(unused_variables)]
+pub async fn __replay_share(
+    client: &crate::Client,
+    call: &crate::replay::ReplayCall,
+) -> Result<serde_json::Value, String> {
+    #[allow(unused_mut)]
+    let mut req = client
+        .assessment_results()
+        .share(call.path::<AssessmentResultId>("id")?);
+    if let Some(value) = call.query::<String>("hide")? {
+        req = req.hide(value);
+    }
+    let response = req.send().await.map_err(|e| e.to_string())?;
+    crate::replay::to_value(&response)
+}
 /// A request to [`AssessmentResultsApi::unlock_access`]: set its options, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -2153,6 +2666,20 @@ impl UnlockAccessRequest {
         let req = self.build();
         self.client.send_json(req).await
     }
+}
+#[cfg(feature = "conformance")]
+#[doc(hidden)]
+#[allow(unused_variables)]
+pub async fn __replay_unlock_access(
+    client: &crate::Client,
+    call: &crate::replay::ReplayCall,
+) -> Result<serde_json::Value, String> {
+    #[allow(unused_mut)]
+    let mut req = client
+        .assessment_results()
+        .unlock_access(call.path::<AssessmentResultId>("id")?);
+    let response = req.send().await.map_err(|e| e.to_string())?;
+    crate::replay::to_value(&response)
 }
 /// A request to [`AssessmentResultsApi::terminate`]: set its options, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
@@ -2193,6 +2720,23 @@ impl TerminateRequest {
         let req = self.build()?;
         self.client.send_json(req).await
     }
+}
+#[cfg(feature = "conformance")]
+#[doc(hidden)]
+#[allow(unused_variables)]
+pub async fn __replay_terminate(
+    client: &crate::Client,
+    call: &crate::replay::ReplayCall,
+) -> Result<serde_json::Value, String> {
+    #[allow(unused_mut)]
+    let mut req = client
+        .assessment_results()
+        .terminate(call.path::<AssessmentResultId>("id")?);
+    if let Some(value) = call.body::<ClosedReason>(false, "closed_reason")? {
+        req = req.closed_reason(value);
+    }
+    let response = req.send().await.map_err(|e| e.to_string())?;
+    crate::replay::to_value(&response)
 }
 /// A request to [`AssessmentResultsApi::schedule_retry`]: set its options, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
@@ -2309,6 +2853,45 @@ impl ScheduleRetryRequest {
         self.client.send_json(req).await
     }
 }
+#[cfg(feature = "conformance")]
+#[doc(hidden)]
+#[allow(unused_variables)]
+pub async fn __replay_schedule_retry(
+    client: &crate::Client,
+    call: &crate::replay::ReplayCall,
+) -> Result<serde_json::Value, String> {
+    #[allow(unused_mut)]
+    let mut req = client
+        .assessment_results()
+        .schedule_retry(call.path::<AssessmentResultId>("id")?);
+    if let Some(value) = call.body::<i64>(false, "enforced_time_limit")? {
+        req = req.enforced_time_limit(value);
+    }
+    if let Some(value) = call.body::<bool>(false, "send_email_to_candidate")? {
+        req = req.send_email_to_candidate(value);
+    }
+    if let Some(value) = call.body::<String>(false, "custom_message")? {
+        req = req.custom_message(value);
+    }
+    if let Some(value) = call.body::<crate::types::RetryAction>(false, "retry_action")? {
+        req = req.retry_action(value);
+    }
+    if let Some(value) = call.body::<bool>(false, "reset_challenge_timers")? {
+        req = req.reset_challenge_timers(value);
+    }
+    if let Some(value) = call
+        .body::<chrono::DateTime<chrono::FixedOffset>>(false, "access_starts_at")?
+    {
+        req = req.access_starts_at(value);
+    }
+    if let Some(value) = call
+        .body::<chrono::DateTime<chrono::FixedOffset>>(false, "access_ends_at")?
+    {
+        req = req.access_ends_at(value);
+    }
+    let response = req.send().await.map_err(|e| e.to_string())?;
+    crate::replay::to_value(&response)
+}
 /// A request to [`AssessmentResultsApi::cancel_retry`]: set its options, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -2333,6 +2916,20 @@ impl CancelRetryRequest {
         let req = self.build();
         self.client.send_json(req).await
     }
+}
+#[cfg(feature = "conformance")]
+#[doc(hidden)]
+#[allow(unused_variables)]
+pub async fn __replay_cancel_retry(
+    client: &crate::Client,
+    call: &crate::replay::ReplayCall,
+) -> Result<serde_json::Value, String> {
+    #[allow(unused_mut)]
+    let mut req = client
+        .assessment_results()
+        .cancel_retry(call.path::<AssessmentResultId>("id")?);
+    let response = req.send().await.map_err(|e| e.to_string())?;
+    crate::replay::to_value(&response)
 }
 /// A request to [`AssessmentResultsApi::reset`]: set its options, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
@@ -2374,6 +2971,23 @@ impl ResetRequest {
         self.client.send_json(req).await
     }
 }
+#[cfg(feature = "conformance")]
+#[doc(hidden)]
+#[allow(unused_variables)]
+pub async fn __replay_reset(
+    client: &crate::Client,
+    call: &crate::replay::ReplayCall,
+) -> Result<serde_json::Value, String> {
+    #[allow(unused_mut)]
+    let mut req = client
+        .assessment_results()
+        .reset(call.path::<AssessmentResultId>("id")?);
+    if let Some(value) = call.body::<bool>(false, "reset_all")? {
+        req = req.reset_all(value);
+    }
+    let response = req.send().await.map_err(|e| e.to_string())?;
+    crate::replay::to_value(&response)
+}
 /// A request to [`AssessmentResultsApi::delete`]: set its options, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -2398,4 +3012,18 @@ impl DeleteRequest {
         let req = self.build();
         self.client.send_empty(req).await
     }
+}
+#[cfg(feature = "conformance")]
+#[doc(hidden)]
+#[allow(unused_variables)]
+pub async fn __replay_delete(
+    client: &crate::Client,
+    call: &crate::replay::ReplayCall,
+) -> Result<serde_json::Value, String> {
+    #[allow(unused_mut)]
+    let mut req = client
+        .assessment_results()
+        .delete(call.path::<AssessmentResultId>("id")?);
+    let response = req.send().await.map_err(|e| e.to_string())?;
+    crate::replay::to_value(&response)
 }

@@ -1739,6 +1739,83 @@ impl crate::filter::OrderField for Order {
         }
     }
 }
+#[cfg(feature = "conformance")]
+#[doc(hidden)]
+#[allow(unused_variables)]
+pub async fn __replay_list(
+    client: &crate::Client,
+    call: &crate::replay::ReplayCall,
+) -> Result<serde_json::Value, String> {
+    #[allow(unused_mut)]
+    let mut req = client.assessments().list();
+    for relation in call.includes() {
+        req = match relation {
+            "created_by" => req.include(include::CreatedBy),
+            "assessment_results" => req.include(include::AssessmentResults),
+            "assignment_team_members" => req.include(include::AssignmentTeamMembers),
+            "copied_from" => req.include(include::CopiedFrom),
+            other => return Err(format!("`{other}` is not an include of this endpoint")),
+        };
+    }
+    if let Some(text) = call.query_raw("order_by") {
+        let (field, desc) = crate::replay::order_parts(text)?;
+        let field = match field {
+            "id" => Order::Id,
+            "title" => Order::Title,
+            "state" => Order::State,
+            "default_language" => Order::DefaultLanguage,
+            "default_invite_message" => Order::DefaultInviteMessage,
+            "team_id" => Order::TeamId,
+            "noun_upper" => Order::NounUpper,
+            "noun_lower" => Order::NounLower,
+            "show_practice_assessment" => Order::ShowPracticeAssessment,
+            "show_survey" => Order::ShowSurvey,
+            "show_title" => Order::ShowTitle,
+            "invite_only" => Order::InviteOnly,
+            "enforced_time_limit" => Order::EnforcedTimeLimit,
+            "manual_estimated_time" => Order::ManualEstimatedTime,
+            "suggested_estimated_time" => Order::SuggestedEstimatedTime,
+            "copied_from_id" => Order::CopiedFromId,
+            "show_solutions_to_candidates" => Order::ShowSolutionsToCandidates,
+            "practice_slug" => Order::PracticeSlug,
+            "is_template" => Order::IsTemplate,
+            "is_practice" => Order::IsPractice,
+            "is_demo" => Order::IsDemo,
+            "unavailable" => Order::Unavailable,
+            "summary" => Order::Summary,
+            "purpose" => Order::Purpose,
+            "demo_landing_order" => Order::DemoLandingOrder,
+            "published_at" => Order::PublishedAt,
+            "archived_at" => Order::ArchivedAt,
+            "created_at" => Order::CreatedAt,
+            "notification_scheme" => Order::NotificationScheme,
+            "default_expiration_days" => Order::DefaultExpirationDays,
+            "default_reminder_days" => Order::DefaultReminderDays,
+            "min_reviews_before_considered_reviewed" => {
+                Order::MinReviewsBeforeConsideredReviewed
+            }
+            "default_access_locked" => Order::DefaultAccessLocked,
+            "access_locked_count" => Order::AccessLockedCount,
+            "team_candidate_blinding" => Order::TeamCandidateBlinding,
+            "created_by_id" => Order::CreatedById,
+            "passing_score" => Order::PassingScore,
+            "redirect_url" => Order::RedirectUrl,
+            "webhook_url" => Order::WebhookUrl,
+            "submission_message" => Order::SubmissionMessage,
+            "assignment_role" => Order::AssignmentRole,
+            "assignment_role_schedule" => Order::AssignmentRoleSchedule,
+            "active_assessment_results_count" => Order::ActiveAssessmentResultsCount,
+            "active_invitations_count" => Order::ActiveInvitationsCount,
+            other => return Err(format!("cannot order by `{other}` here")),
+        };
+        req = req.order_by(if desc { field.desc() } else { field.asc() });
+    }
+    if let Some(page) = call.query::<u32>("page")? {
+        req = req.page(page);
+    }
+    let response = req.send().await.map_err(|e| e.to_string())?;
+    crate::replay::to_value(&response)
+}
 /// A request to [`AssessmentsApi::get`]: set its options, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -1799,6 +1876,30 @@ impl GetInclude for include::SolutionReviews {
 impl GetInclude for include::AssessmentResultReviews {
     const WIRE: &'static str = "assessment_result_reviews";
 }
+#[cfg(feature = "conformance")]
+#[doc(hidden)]
+#[allow(unused_variables)]
+pub async fn __replay_get(
+    client: &crate::Client,
+    call: &crate::replay::ReplayCall,
+) -> Result<serde_json::Value, String> {
+    #[allow(unused_mut)]
+    let mut req = client.assessments().get(call.path::<AssessmentId>("id")?);
+    for relation in call.includes() {
+        req = match relation {
+            "assignment_team_members" => req.include(include::AssignmentTeamMembers),
+            "created_by" => req.include(include::CreatedBy),
+            "challenge_items.challenge" => req.include(include::ChallengeItemsChallenge),
+            "assessment_results" => req.include(include::AssessmentResults),
+            "copied_from" => req.include(include::CopiedFrom),
+            "solution_reviews" => req.include(include::SolutionReviews),
+            "assessment_result_reviews" => req.include(include::AssessmentResultReviews),
+            other => return Err(format!("`{other}` is not an include of this endpoint")),
+        };
+    }
+    let response = req.send().await.map_err(|e| e.to_string())?;
+    crate::replay::to_value(&response)
+}
 /// A request to [`AssessmentsApi::create`]: set its options, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -1857,6 +1958,33 @@ impl CreateRequest {
         let req = self.build()?;
         self.client.send_json(req).await
     }
+}
+#[cfg(feature = "conformance")]
+#[doc(hidden)]
+#[allow(unused_variables)]
+pub async fn __replay_create(
+    client: &crate::Client,
+    call: &crate::replay::ReplayCall,
+) -> Result<serde_json::Value, String> {
+    #[allow(unused_mut)]
+    let mut req = client
+        .assessments()
+        .create(
+            call
+                .body::<String>(false, "title")?
+                .ok_or("the recorded request lacks the required `title`")?,
+        );
+    if let Some(value) = call.body::<String>(false, "summary")? {
+        req = req.summary(value);
+    }
+    if let Some(value) = call.body::<String>(false, "purpose")? {
+        req = req.purpose(value);
+    }
+    if let Some(value) = call.body::<Vec<String>>(false, "labels")? {
+        req = req.labels(value);
+    }
+    let response = req.send().await.map_err(|e| e.to_string())?;
+    crate::replay::to_value(&response)
 }
 /// A request to [`AssessmentsApi::update`]: set its options, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
@@ -1931,6 +2059,30 @@ impl UpdateRequest {
         self.client.send_json(req).await
     }
 }
+#[cfg(feature = "conformance")]
+#[doc(hidden)]
+#[allow(unused_variables)]
+pub async fn __replay_update(
+    client: &crate::Client,
+    call: &crate::replay::ReplayCall,
+) -> Result<serde_json::Value, String> {
+    #[allow(unused_mut)]
+    let mut req = client.assessments().update(call.path::<AssessmentId>("id")?);
+    if let Some(value) = call.body::<String>(false, "title")? {
+        req = req.title(value);
+    }
+    if let Some(value) = call.body::<String>(false, "summary")? {
+        req = req.summary(value);
+    }
+    if let Some(value) = call.body::<String>(false, "purpose")? {
+        req = req.purpose(value);
+    }
+    if let Some(value) = call.body::<Vec<String>>(false, "labels")? {
+        req = req.labels(value);
+    }
+    let response = req.send().await.map_err(|e| e.to_string())?;
+    crate::replay::to_value(&response)
+}
 /// A request to [`AssessmentsApi::publish`]: set its options, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -1955,6 +2107,18 @@ impl PublishRequest {
         let req = self.build();
         self.client.send_json(req).await
     }
+}
+#[cfg(feature = "conformance")]
+#[doc(hidden)]
+#[allow(unused_variables)]
+pub async fn __replay_publish(
+    client: &crate::Client,
+    call: &crate::replay::ReplayCall,
+) -> Result<serde_json::Value, String> {
+    #[allow(unused_mut)]
+    let mut req = client.assessments().publish(call.path::<AssessmentId>("id")?);
+    let response = req.send().await.map_err(|e| e.to_string())?;
+    crate::replay::to_value(&response)
 }
 /// A request to [`AssessmentsApi::unpublish`]: set its options, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
@@ -1981,6 +2145,18 @@ impl UnpublishRequest {
         self.client.send_json(req).await
     }
 }
+#[cfg(feature = "conformance")]
+#[doc(hidden)]
+#[allow(unused_variables)]
+pub async fn __replay_unpublish(
+    client: &crate::Client,
+    call: &crate::replay::ReplayCall,
+) -> Result<serde_json::Value, String> {
+    #[allow(unused_mut)]
+    let mut req = client.assessments().unpublish(call.path::<AssessmentId>("id")?);
+    let response = req.send().await.map_err(|e| e.to_string())?;
+    crate::replay::to_value(&response)
+}
 /// A request to [`AssessmentsApi::archive`]: set its options, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -2006,6 +2182,18 @@ impl ArchiveRequest {
         self.client.send_json(req).await
     }
 }
+#[cfg(feature = "conformance")]
+#[doc(hidden)]
+#[allow(unused_variables)]
+pub async fn __replay_archive(
+    client: &crate::Client,
+    call: &crate::replay::ReplayCall,
+) -> Result<serde_json::Value, String> {
+    #[allow(unused_mut)]
+    let mut req = client.assessments().archive(call.path::<AssessmentId>("id")?);
+    let response = req.send().await.map_err(|e| e.to_string())?;
+    crate::replay::to_value(&response)
+}
 /// A request to [`AssessmentsApi::unarchive`]: set its options, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -2030,6 +2218,18 @@ impl UnarchiveRequest {
         let req = self.build();
         self.client.send_json(req).await
     }
+}
+#[cfg(feature = "conformance")]
+#[doc(hidden)]
+#[allow(unused_variables)]
+pub async fn __replay_unarchive(
+    client: &crate::Client,
+    call: &crate::replay::ReplayCall,
+) -> Result<serde_json::Value, String> {
+    #[allow(unused_mut)]
+    let mut req = client.assessments().unarchive(call.path::<AssessmentId>("id")?);
+    let response = req.send().await.map_err(|e| e.to_string())?;
+    crate::replay::to_value(&response)
 }
 /// A request to [`AssessmentsApi::export`]: set its options, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
@@ -2062,6 +2262,25 @@ impl ExportRequest {
         self.client.send_json(req).await
     }
 }
+#[cfg(feature = "conformance")]
+#[doc(hidden)]
+#[allow(unused_variables)]
+pub async fn __replay_export(
+    client: &crate::Client,
+    call: &crate::replay::ReplayCall,
+) -> Result<serde_json::Value, String> {
+    #[allow(unused_mut)]
+    let mut req = client
+        .assessments()
+        .export(
+            call.path::<AssessmentId>("id")?,
+            call
+                .body::<String>(false, "export_to")?
+                .ok_or("the recorded request lacks the required `export_to`")?,
+        );
+    let response = req.send().await.map_err(|e| e.to_string())?;
+    crate::replay::to_value(&response)
+}
 /// A request to [`AssessmentsApi::unlock_all`]: set its options, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -2086,4 +2305,16 @@ impl UnlockAllRequest {
         let req = self.build();
         self.client.send_json(req).await
     }
+}
+#[cfg(feature = "conformance")]
+#[doc(hidden)]
+#[allow(unused_variables)]
+pub async fn __replay_unlock_all(
+    client: &crate::Client,
+    call: &crate::replay::ReplayCall,
+) -> Result<serde_json::Value, String> {
+    #[allow(unused_mut)]
+    let mut req = client.assessments().unlock_all(call.path::<AssessmentId>("id")?);
+    let response = req.send().await.map_err(|e| e.to_string())?;
+    crate::replay::to_value(&response)
 }

@@ -2260,6 +2260,592 @@ impl Where {
     pub fn topics(self) -> crate::filter::TextField<Self> {
         crate::filter::TextField::new(self, "topics")
     }
+    #[cfg(feature = "conformance")]
+    #[doc(hidden)]
+    pub fn __replay(text: &str) -> Result<Self, String> {
+        use crate::filter::Op;
+        let json: serde_json::Value = serde_json::from_str(text)
+            .map_err(|e| format!("`where` is not JSON: {e}"))?;
+        let conditions = crate::filter::Conditions::from_json(&json)?;
+        let mut w = Self::new();
+        for (key, op, value) in conditions.iter() {
+            w = match key {
+                "_type" => {
+                    match op {
+                        Op::Eq => {
+                            w.kind()
+                                .eq(crate::replay::from_json::<ChallengeType>(value)?)
+                        }
+                        Op::Ne => {
+                            w.kind()
+                                .ne(crate::replay::from_json::<ChallengeType>(value)?)
+                        }
+                        Op::In => {
+                            w.kind()
+                                .is_in(
+                                    crate::replay::from_json_list::<ChallengeType>(value)?,
+                                )
+                        }
+                        Op::Nin => {
+                            w.kind()
+                                .nin(crate::replay::from_json_list::<ChallengeType>(value)?)
+                        }
+                        #[allow(unreachable_patterns)]
+                        other => {
+                            return Err(
+                                format!(
+                                    "`{}` cannot be used with `{}`", other.wire(), "_type"
+                                ),
+                            );
+                        }
+                    }
+                }
+                "title" => {
+                    match op {
+                        Op::Eq => {
+                            w.title().eq(crate::replay::from_json::<String>(value)?)
+                        }
+                        Op::Ne => {
+                            w.title().ne(crate::replay::from_json::<String>(value)?)
+                        }
+                        Op::Contains => {
+                            w.title()
+                                .contains(crate::replay::from_json::<String>(value)?)
+                        }
+                        Op::In => {
+                            w.title()
+                                .is_in(crate::replay::from_json_list::<String>(value)?)
+                        }
+                        Op::Nin => {
+                            w.title()
+                                .nin(crate::replay::from_json_list::<String>(value)?)
+                        }
+                        #[allow(unreachable_patterns)]
+                        other => {
+                            return Err(
+                                format!(
+                                    "`{}` cannot be used with `{}`", other.wire(), "title"
+                                ),
+                            );
+                        }
+                    }
+                }
+                "state" => {
+                    match op {
+                        Op::Eq => {
+                            w.state()
+                                .eq(crate::replay::from_json::<ChallengeState>(value)?)
+                        }
+                        Op::Ne => {
+                            w.state()
+                                .ne(crate::replay::from_json::<ChallengeState>(value)?)
+                        }
+                        Op::In => {
+                            w.state()
+                                .is_in(
+                                    crate::replay::from_json_list::<ChallengeState>(value)?,
+                                )
+                        }
+                        Op::Nin => {
+                            w.state()
+                                .nin(
+                                    crate::replay::from_json_list::<ChallengeState>(value)?,
+                                )
+                        }
+                        #[allow(unreachable_patterns)]
+                        other => {
+                            return Err(
+                                format!(
+                                    "`{}` cannot be used with `{}`", other.wire(), "state"
+                                ),
+                            );
+                        }
+                    }
+                }
+                "id" => {
+                    match op {
+                        Op::Eq => {
+                            w.id().eq(crate::replay::from_json::<ChallengeId>(value)?)
+                        }
+                        Op::Ne => {
+                            w.id().ne(crate::replay::from_json::<ChallengeId>(value)?)
+                        }
+                        Op::In => {
+                            w.id()
+                                .is_in(crate::replay::from_json_list::<ChallengeId>(value)?)
+                        }
+                        Op::Nin => {
+                            w.id()
+                                .nin(crate::replay::from_json_list::<ChallengeId>(value)?)
+                        }
+                        #[allow(unreachable_patterns)]
+                        other => {
+                            return Err(
+                                format!("`{}` cannot be used with `{}`", other.wire(), "id"),
+                            );
+                        }
+                    }
+                }
+                "q" => {
+                    match op {
+                        Op::Eq => w.q(crate::replay::from_json::<String>(value)?),
+                        other => {
+                            return Err(
+                                format!("`{}` cannot be used with `{}`", other.wire(), "q"),
+                            );
+                        }
+                    }
+                }
+                "difficulty" => {
+                    match op {
+                        Op::Eq => {
+                            w.difficulty().eq(crate::replay::from_json::<i64>(value)?)
+                        }
+                        Op::Ne => {
+                            w.difficulty().ne(crate::replay::from_json::<i64>(value)?)
+                        }
+                        Op::Gt => {
+                            w.difficulty().gt(crate::replay::from_json::<i64>(value)?)
+                        }
+                        Op::Gte => {
+                            w.difficulty().gte(crate::replay::from_json::<i64>(value)?)
+                        }
+                        Op::Lt => {
+                            w.difficulty().lt(crate::replay::from_json::<i64>(value)?)
+                        }
+                        Op::Lte => {
+                            w.difficulty().lte(crate::replay::from_json::<i64>(value)?)
+                        }
+                        Op::In => {
+                            w.difficulty()
+                                .is_in(crate::replay::from_json_list::<i64>(value)?)
+                        }
+                        Op::Nin => {
+                            w.difficulty()
+                                .nin(crate::replay::from_json_list::<i64>(value)?)
+                        }
+                        #[allow(unreachable_patterns)]
+                        other => {
+                            return Err(
+                                format!(
+                                    "`{}` cannot be used with `{}`", other.wire(), "difficulty"
+                                ),
+                            );
+                        }
+                    }
+                }
+                "languages" => {
+                    match op {
+                        Op::Eq => {
+                            w.languages()
+                                .eq(
+                                    crate::replay::from_json::<crate::types::Language>(value)?,
+                                )
+                        }
+                        Op::Ne => {
+                            w.languages()
+                                .ne(
+                                    crate::replay::from_json::<crate::types::Language>(value)?,
+                                )
+                        }
+                        Op::In => {
+                            w.languages()
+                                .is_in(
+                                    crate::replay::from_json_list::<
+                                        crate::types::Language,
+                                    >(value)?,
+                                )
+                        }
+                        Op::Nin => {
+                            w.languages()
+                                .nin(
+                                    crate::replay::from_json_list::<
+                                        crate::types::Language,
+                                    >(value)?,
+                                )
+                        }
+                        #[allow(unreachable_patterns)]
+                        other => {
+                            return Err(
+                                format!(
+                                    "`{}` cannot be used with `{}`", other.wire(), "languages"
+                                ),
+                            );
+                        }
+                    }
+                }
+                "languages.name" => {
+                    match op {
+                        Op::Eq => {
+                            w.languages_name()
+                                .eq(
+                                    crate::replay::from_json::<crate::types::Language>(value)?,
+                                )
+                        }
+                        Op::Ne => {
+                            w.languages_name()
+                                .ne(
+                                    crate::replay::from_json::<crate::types::Language>(value)?,
+                                )
+                        }
+                        Op::In => {
+                            w.languages_name()
+                                .is_in(
+                                    crate::replay::from_json_list::<
+                                        crate::types::Language,
+                                    >(value)?,
+                                )
+                        }
+                        Op::Nin => {
+                            w.languages_name()
+                                .nin(
+                                    crate::replay::from_json_list::<
+                                        crate::types::Language,
+                                    >(value)?,
+                                )
+                        }
+                        #[allow(unreachable_patterns)]
+                        other => {
+                            return Err(
+                                format!(
+                                    "`{}` cannot be used with `{}`", other.wire(),
+                                    "languages.name"
+                                ),
+                            );
+                        }
+                    }
+                }
+                "library_access" => {
+                    match op {
+                        Op::Eq => {
+                            w.library_access()
+                                .eq(crate::replay::from_json::<String>(value)?)
+                        }
+                        Op::Ne => {
+                            w.library_access()
+                                .ne(crate::replay::from_json::<String>(value)?)
+                        }
+                        Op::Contains => {
+                            w.library_access()
+                                .contains(crate::replay::from_json::<String>(value)?)
+                        }
+                        Op::In => {
+                            w.library_access()
+                                .is_in(crate::replay::from_json_list::<String>(value)?)
+                        }
+                        Op::Nin => {
+                            w.library_access()
+                                .nin(crate::replay::from_json_list::<String>(value)?)
+                        }
+                        #[allow(unreachable_patterns)]
+                        other => {
+                            return Err(
+                                format!(
+                                    "`{}` cannot be used with `{}`", other.wire(),
+                                    "library_access"
+                                ),
+                            );
+                        }
+                    }
+                }
+                "assessment_ids" => {
+                    match op {
+                        Op::Eq => {
+                            w.assessment_ids()
+                                .eq(
+                                    crate::replay::from_json::<
+                                        crate::assessments::AssessmentId,
+                                    >(value)?,
+                                )
+                        }
+                        Op::Ne => {
+                            w.assessment_ids()
+                                .ne(
+                                    crate::replay::from_json::<
+                                        crate::assessments::AssessmentId,
+                                    >(value)?,
+                                )
+                        }
+                        Op::In => {
+                            w.assessment_ids()
+                                .is_in(
+                                    crate::replay::from_json_list::<
+                                        crate::assessments::AssessmentId,
+                                    >(value)?,
+                                )
+                        }
+                        Op::Nin => {
+                            w.assessment_ids()
+                                .nin(
+                                    crate::replay::from_json_list::<
+                                        crate::assessments::AssessmentId,
+                                    >(value)?,
+                                )
+                        }
+                        #[allow(unreachable_patterns)]
+                        other => {
+                            return Err(
+                                format!(
+                                    "`{}` cannot be used with `{}`", other.wire(),
+                                    "assessment_ids"
+                                ),
+                            );
+                        }
+                    }
+                }
+                "labels" => {
+                    match op {
+                        Op::Eq => {
+                            w.labels().eq(crate::replay::from_json::<String>(value)?)
+                        }
+                        Op::Ne => {
+                            w.labels().ne(crate::replay::from_json::<String>(value)?)
+                        }
+                        Op::Contains => {
+                            w.labels()
+                                .contains(crate::replay::from_json::<String>(value)?)
+                        }
+                        Op::In => {
+                            w.labels()
+                                .is_in(crate::replay::from_json_list::<String>(value)?)
+                        }
+                        Op::Nin => {
+                            w.labels()
+                                .nin(crate::replay::from_json_list::<String>(value)?)
+                        }
+                        #[allow(unreachable_patterns)]
+                        other => {
+                            return Err(
+                                format!(
+                                    "`{}` cannot be used with `{}`", other.wire(), "labels"
+                                ),
+                            );
+                        }
+                    }
+                }
+                "digest.content_type" => {
+                    match op {
+                        Op::Eq => {
+                            w.digest_content_type()
+                                .eq(crate::replay::from_json::<String>(value)?)
+                        }
+                        Op::Ne => {
+                            w.digest_content_type()
+                                .ne(crate::replay::from_json::<String>(value)?)
+                        }
+                        Op::Contains => {
+                            w.digest_content_type()
+                                .contains(crate::replay::from_json::<String>(value)?)
+                        }
+                        Op::In => {
+                            w.digest_content_type()
+                                .is_in(crate::replay::from_json_list::<String>(value)?)
+                        }
+                        Op::Nin => {
+                            w.digest_content_type()
+                                .nin(crate::replay::from_json_list::<String>(value)?)
+                        }
+                        #[allow(unreachable_patterns)]
+                        other => {
+                            return Err(
+                                format!(
+                                    "`{}` cannot be used with `{}`", other.wire(),
+                                    "digest.content_type"
+                                ),
+                            );
+                        }
+                    }
+                }
+                "digest.in_library" => {
+                    match op {
+                        Op::Eq => {
+                            w.digest_in_library()
+                                .eq(crate::replay::from_json::<bool>(value)?)
+                        }
+                        Op::Ne => {
+                            w.digest_in_library()
+                                .ne(crate::replay::from_json::<bool>(value)?)
+                        }
+                        #[allow(unreachable_patterns)]
+                        other => {
+                            return Err(
+                                format!(
+                                    "`{}` cannot be used with `{}`", other.wire(),
+                                    "digest.in_library"
+                                ),
+                            );
+                        }
+                    }
+                }
+                "digest.languages.name" => {
+                    match op {
+                        Op::Eq => {
+                            w.digest_languages_name()
+                                .eq(
+                                    crate::replay::from_json::<crate::types::Language>(value)?,
+                                )
+                        }
+                        Op::Ne => {
+                            w.digest_languages_name()
+                                .ne(
+                                    crate::replay::from_json::<crate::types::Language>(value)?,
+                                )
+                        }
+                        Op::In => {
+                            w.digest_languages_name()
+                                .is_in(
+                                    crate::replay::from_json_list::<
+                                        crate::types::Language,
+                                    >(value)?,
+                                )
+                        }
+                        Op::Nin => {
+                            w.digest_languages_name()
+                                .nin(
+                                    crate::replay::from_json_list::<
+                                        crate::types::Language,
+                                    >(value)?,
+                                )
+                        }
+                        #[allow(unreachable_patterns)]
+                        other => {
+                            return Err(
+                                format!(
+                                    "`{}` cannot be used with `{}`", other.wire(),
+                                    "digest.languages.name"
+                                ),
+                            );
+                        }
+                    }
+                }
+                "digest.submitted_solutions_count" => {
+                    match op {
+                        Op::Eq => {
+                            w.digest_submitted_solutions_count()
+                                .eq(crate::replay::from_json::<i64>(value)?)
+                        }
+                        Op::Ne => {
+                            w.digest_submitted_solutions_count()
+                                .ne(crate::replay::from_json::<i64>(value)?)
+                        }
+                        Op::Gt => {
+                            w.digest_submitted_solutions_count()
+                                .gt(crate::replay::from_json::<i64>(value)?)
+                        }
+                        Op::Gte => {
+                            w.digest_submitted_solutions_count()
+                                .gte(crate::replay::from_json::<i64>(value)?)
+                        }
+                        Op::Lt => {
+                            w.digest_submitted_solutions_count()
+                                .lt(crate::replay::from_json::<i64>(value)?)
+                        }
+                        Op::Lte => {
+                            w.digest_submitted_solutions_count()
+                                .lte(crate::replay::from_json::<i64>(value)?)
+                        }
+                        Op::In => {
+                            w.digest_submitted_solutions_count()
+                                .is_in(crate::replay::from_json_list::<i64>(value)?)
+                        }
+                        Op::Nin => {
+                            w.digest_submitted_solutions_count()
+                                .nin(crate::replay::from_json_list::<i64>(value)?)
+                        }
+                        #[allow(unreachable_patterns)]
+                        other => {
+                            return Err(
+                                format!(
+                                    "`{}` cannot be used with `{}`", other.wire(),
+                                    "digest.submitted_solutions_count"
+                                ),
+                            );
+                        }
+                    }
+                }
+                "library" => {
+                    match op {
+                        Op::Eq => {
+                            w.library().eq(crate::replay::from_json::<String>(value)?)
+                        }
+                        Op::Ne => {
+                            w.library().ne(crate::replay::from_json::<String>(value)?)
+                        }
+                        Op::Contains => {
+                            w.library()
+                                .contains(crate::replay::from_json::<String>(value)?)
+                        }
+                        Op::In => {
+                            w.library()
+                                .is_in(crate::replay::from_json_list::<String>(value)?)
+                        }
+                        Op::Nin => {
+                            w.library()
+                                .nin(crate::replay::from_json_list::<String>(value)?)
+                        }
+                        #[allow(unreachable_patterns)]
+                        other => {
+                            return Err(
+                                format!(
+                                    "`{}` cannot be used with `{}`", other.wire(), "library"
+                                ),
+                            );
+                        }
+                    }
+                }
+                "demo_data" => {
+                    match op {
+                        Op::Eq => {
+                            w.demo_data().eq(crate::replay::from_json::<bool>(value)?)
+                        }
+                        Op::Ne => {
+                            w.demo_data().ne(crate::replay::from_json::<bool>(value)?)
+                        }
+                        #[allow(unreachable_patterns)]
+                        other => {
+                            return Err(
+                                format!(
+                                    "`{}` cannot be used with `{}`", other.wire(), "demo_data"
+                                ),
+                            );
+                        }
+                    }
+                }
+                "topics" => {
+                    match op {
+                        Op::Eq => {
+                            w.topics().eq(crate::replay::from_json::<String>(value)?)
+                        }
+                        Op::Ne => {
+                            w.topics().ne(crate::replay::from_json::<String>(value)?)
+                        }
+                        Op::Contains => {
+                            w.topics()
+                                .contains(crate::replay::from_json::<String>(value)?)
+                        }
+                        Op::In => {
+                            w.topics()
+                                .is_in(crate::replay::from_json_list::<String>(value)?)
+                        }
+                        Op::Nin => {
+                            w.topics()
+                                .nin(crate::replay::from_json_list::<String>(value)?)
+                        }
+                        #[allow(unreachable_patterns)]
+                        other => {
+                            return Err(
+                                format!(
+                                    "`{}` cannot be used with `{}`", other.wire(), "topics"
+                                ),
+                            );
+                        }
+                    }
+                }
+                other => return Err(format!("`{other}` is not a filterable field here")),
+            };
+        }
+        Ok(w)
+    }
 }
 impl crate::filter::Filter for Where {
     fn conditions(&self) -> &crate::filter::Conditions {
@@ -2402,6 +2988,84 @@ impl crate::filter::OrderField for Order {
         }
     }
 }
+#[cfg(feature = "conformance")]
+#[doc(hidden)]
+#[allow(unused_variables)]
+pub async fn __replay_list(
+    client: &crate::Client,
+    call: &crate::replay::ReplayCall,
+) -> Result<serde_json::Value, String> {
+    #[allow(unused_mut)]
+    let mut req = client.challenges().list();
+    if let Some(value) = call.query::<ChallengeCollection>("collection")? {
+        req = req.collection(value);
+    }
+    if let Some(value) = call.query::<bool>("templates")? {
+        req = req.templates(value);
+    }
+    if let Some(value) = call.query::<ChallengeType>("$type")? {
+        req = req.r#type(value);
+    }
+    if let Some(text) = call.query_raw("where") {
+        req = req.filter(Where::__replay(text)?);
+    }
+    for relation in call.includes() {
+        req = match relation {
+            "created_by" => req.include(include::CreatedBy),
+            "solutions" => req.include(include::Solutions),
+            "copied_from" => req.include(include::CopiedFrom),
+            "sourced_from" => req.include(include::SourcedFrom),
+            other => return Err(format!("`{other}` is not an include of this endpoint")),
+        };
+    }
+    if let Some(text) = call.query_raw("order_by") {
+        let (field, desc) = crate::replay::order_parts(text)?;
+        let field = match field {
+            "id" => Order::Id,
+            "team_id" => Order::TeamId,
+            "created_by_id" => Order::CreatedById,
+            "last_updated_by_id" => Order::LastUpdatedById,
+            "copied_from_id" => Order::CopiedFromId,
+            "difficulty" => Order::Difficulty,
+            "summary" => Order::Summary,
+            "estimated_time" => Order::EstimatedTime,
+            "state" => Order::State,
+            "published_at" => Order::PublishedAt,
+            "created_at" => Order::CreatedAt,
+            "updated_at" => Order::UpdatedAt,
+            "library_access" => Order::LibraryAccess,
+            "time_limit_min" => Order::TimeLimitMin,
+            "copied_from_library" => Order::CopiedFromLibrary,
+            "copied_from_content_type" => Order::CopiedFromContentType,
+            "content_type" => Order::ContentType,
+            "tags_updated_at" => Order::TagsUpdatedAt,
+            "sourced_from_id" => Order::SourcedFromId,
+            "title" => Order::Title,
+            "instructions" => Order::Instructions,
+            "collection" => Order::Collection,
+            "protected" => Order::Protected,
+            "requires_upgrade" => Order::RequiresUpgrade,
+            "major_version" => Order::MajorVersion,
+            "minor_version" => Order::MinorVersion,
+            "patch_version" => Order::PatchVersion,
+            "linked_status" => Order::LinkedStatus,
+            "signal_mappings_id" => Order::SignalMappingsId,
+            "purpose" => Order::Purpose,
+            "embeddable" => Order::Embeddable,
+            "passing_score" => Order::PassingScore,
+            other => return Err(format!("cannot order by `{other}` here")),
+        };
+        req = req.order_by(if desc { field.desc() } else { field.asc() });
+    }
+    if let Some(page) = call.query::<u32>("page")? {
+        req = req.page(page);
+    }
+    if let Some(limit) = call.query::<u32>("limit")? {
+        req = req.limit(limit);
+    }
+    let response = req.send().await.map_err(|e| e.to_string())?;
+    crate::replay::to_value(&response)
+}
 /// A request to [`ChallengesApi::get`]: set its options, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -2455,6 +3119,28 @@ impl GetInclude for include::SourcedFrom {
 }
 impl GetInclude for include::Revisions {
     const WIRE: &'static str = "revisions";
+}
+#[cfg(feature = "conformance")]
+#[doc(hidden)]
+#[allow(unused_variables)]
+pub async fn __replay_get(
+    client: &crate::Client,
+    call: &crate::replay::ReplayCall,
+) -> Result<serde_json::Value, String> {
+    #[allow(unused_mut)]
+    let mut req = client.challenges().get(call.path::<ChallengeId>("id")?);
+    for relation in call.includes() {
+        req = match relation {
+            "created_by" => req.include(include::CreatedBy),
+            "solutions" => req.include(include::Solutions),
+            "copied_from" => req.include(include::CopiedFrom),
+            "sourced_from" => req.include(include::SourcedFrom),
+            "revisions" => req.include(include::Revisions),
+            other => return Err(format!("`{other}` is not an include of this endpoint")),
+        };
+    }
+    let response = req.send().await.map_err(|e| e.to_string())?;
+    crate::replay::to_value(&response)
 }
 /// A request to [`ChallengesApi::create_code_challenge`]: set its options, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
@@ -2604,6 +3290,54 @@ impl CreateCodeChallengeRequest {
         let req = self.build()?;
         self.client.send_json(req).await
     }
+}
+#[cfg(feature = "conformance")]
+#[doc(hidden)]
+#[allow(unused_variables)]
+pub async fn __replay_create_code_challenge(
+    client: &crate::Client,
+    call: &crate::replay::ReplayCall,
+) -> Result<serde_json::Value, String> {
+    #[allow(unused_mut)]
+    let mut req = client
+        .challenges()
+        .create_code_challenge(
+            call
+                .body::<String>(false, "title")?
+                .ok_or("the recorded request lacks the required `title`")?,
+        );
+    if let Some(value) = call.body::<String>(false, "instructions")? {
+        req = req.instructions(value);
+    }
+    if let Some(value) = call.body::<String>(false, "purpose")? {
+        req = req.purpose(value);
+    }
+    if let Some(value) = call.body::<String>(false, "summary")? {
+        req = req.summary(value);
+    }
+    if let Some(value) = call.body::<i64>(false, "estimated_time")? {
+        req = req.estimated_time(value);
+    }
+    if let Some(value) = call.body::<i64>(false, "difficulty")? {
+        req = req.difficulty(value);
+    }
+    if let Some(value) = call.body::<Vec<String>>(false, "topics")? {
+        req = req.topics(value);
+    }
+    if let Some(value) = call.body::<bool>(false, "enforce_all_tests_on_publish")? {
+        req = req.enforce_all_tests_on_publish(value);
+    }
+    if let Some(value) = call.body::<bool>(false, "sample_test_cases_enabled")? {
+        req = req.sample_test_cases_enabled(value);
+    }
+    if let Some(value) = call.body::<bool>(false, "sample_test_cases_read_only")? {
+        req = req.sample_test_cases_read_only(value);
+    }
+    if let Some(value) = call.body::<Vec<ChallengeLanguageInput>>(false, "languages")? {
+        req = req.languages(value);
+    }
+    let response = req.send().await.map_err(|e| e.to_string())?;
+    crate::replay::to_value(&response)
 }
 /// A request to [`ChallengesApi::create_project_challenge`]: set its options, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
@@ -2800,6 +3534,69 @@ impl CreateProjectChallengeRequest {
         self.client.send_json(req).await
     }
 }
+#[cfg(feature = "conformance")]
+#[doc(hidden)]
+#[allow(unused_variables)]
+pub async fn __replay_create_project_challenge(
+    client: &crate::Client,
+    call: &crate::replay::ReplayCall,
+) -> Result<serde_json::Value, String> {
+    #[allow(unused_mut)]
+    let mut req = client
+        .challenges()
+        .create_project_challenge(
+            call
+                .body::<String>(false, "title")?
+                .ok_or("the recorded request lacks the required `title`")?,
+            call
+                .body::<RunConfigInput>(false, "run_config")?
+                .ok_or("the recorded request lacks the required `run_config`")?,
+        );
+    if let Some(value) = call.body::<String>(false, "instructions")? {
+        req = req.instructions(value);
+    }
+    if let Some(value) = call.body::<String>(false, "purpose")? {
+        req = req.purpose(value);
+    }
+    if let Some(value) = call.body::<String>(false, "summary")? {
+        req = req.summary(value);
+    }
+    if let Some(value) = call.body::<i64>(false, "estimated_time")? {
+        req = req.estimated_time(value);
+    }
+    if let Some(value) = call.body::<i64>(false, "difficulty")? {
+        req = req.difficulty(value);
+    }
+    if let Some(value) = call.body::<Vec<String>>(false, "topics")? {
+        req = req.topics(value);
+    }
+    if let Some(value) = call.body::<bool>(false, "enforce_all_tests_on_publish")? {
+        req = req.enforce_all_tests_on_publish(value);
+    }
+    if let Some(value) = call.body::<Vec<ChallengeFile>>(false, "files")? {
+        req = req.files(value);
+    }
+    if let Some(value) = call.body::<Vec<ChallengeFile>>(false, "reference_files")? {
+        req = req.reference_files(value);
+    }
+    if let Some(value) = call.body::<bool>(false, "file_structure_locked")? {
+        req = req.file_structure_locked(value);
+    }
+    if let Some(value) = call.body::<bool>(false, "candidate_tests_enabled")? {
+        req = req.candidate_tests_enabled(value);
+    }
+    if let Some(value) = call.body::<i64>(false, "limit_submission_attempts")? {
+        req = req.limit_submission_attempts(value);
+    }
+    if let Some(value) = call.body::<bool>(false, "submission_feedback")? {
+        req = req.submission_feedback(value);
+    }
+    if let Some(value) = call.body::<IdeSetting>(false, "enable_external_ide")? {
+        req = req.enable_external_ide(value);
+    }
+    let response = req.send().await.map_err(|e| e.to_string())?;
+    crate::replay::to_value(&response)
+}
 /// A request to [`ChallengesApi::create_quiz_challenge`]: set its options, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -2945,6 +3742,56 @@ impl CreateQuizChallengeRequest {
         let req = self.build()?;
         self.client.send_json(req).await
     }
+}
+#[cfg(feature = "conformance")]
+#[doc(hidden)]
+#[allow(unused_variables)]
+pub async fn __replay_create_quiz_challenge(
+    client: &crate::Client,
+    call: &crate::replay::ReplayCall,
+) -> Result<serde_json::Value, String> {
+    #[allow(unused_mut)]
+    let mut req = client
+        .challenges()
+        .create_quiz_challenge(
+            call
+                .body::<String>(false, "title")?
+                .ok_or("the recorded request lacks the required `title`")?,
+        );
+    if let Some(value) = call.body::<String>(false, "instructions")? {
+        req = req.instructions(value);
+    }
+    if let Some(value) = call.body::<String>(false, "purpose")? {
+        req = req.purpose(value);
+    }
+    if let Some(value) = call.body::<String>(false, "summary")? {
+        req = req.summary(value);
+    }
+    if let Some(value) = call.body::<i64>(false, "estimated_time")? {
+        req = req.estimated_time(value);
+    }
+    if let Some(value) = call.body::<i64>(false, "difficulty")? {
+        req = req.difficulty(value);
+    }
+    if let Some(value) = call.body::<Vec<String>>(false, "topics")? {
+        req = req.topics(value);
+    }
+    if let Some(value) = call.body::<ChallengeState>(false, "state")? {
+        req = req.state(value);
+    }
+    if let Some(value) = call.body::<TimeLimitType>(false, "time_limit_type")? {
+        req = req.time_limit_type(value);
+    }
+    if let Some(value) = call.body::<i64>(false, "question_time_limit_sec")? {
+        req = req.question_time_limit_sec(value);
+    }
+    if let Some(value) = call
+        .body::<Vec<crate::quiz_questions::QuizQuestionInput>>(false, "questions")?
+    {
+        req = req.questions(value);
+    }
+    let response = req.send().await.map_err(|e| e.to_string())?;
+    crate::replay::to_value(&response)
 }
 /// A request to [`ChallengesApi::update`]: set its options, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
@@ -3240,6 +4087,93 @@ impl UpdateRequest {
         self.client.send_json(req).await
     }
 }
+#[cfg(feature = "conformance")]
+#[doc(hidden)]
+#[allow(unused_variables)]
+pub async fn __replay_update(
+    client: &crate::Client,
+    call: &crate::replay::ReplayCall,
+) -> Result<serde_json::Value, String> {
+    #[allow(unused_mut)]
+    let mut req = client
+        .challenges()
+        .update(
+            call.path::<ChallengeId>("id")?,
+            call
+                .body::<ChallengeType>(false, "$type")?
+                .ok_or("the recorded request lacks the required `$type`")?,
+        );
+    if let Some(value) = call.body::<String>(false, "title")? {
+        req = req.title(value);
+    }
+    if let Some(value) = call.body::<String>(false, "instructions")? {
+        req = req.instructions(value);
+    }
+    if let Some(value) = call.body::<String>(false, "purpose")? {
+        req = req.purpose(value);
+    }
+    if let Some(value) = call.body::<String>(false, "summary")? {
+        req = req.summary(value);
+    }
+    if let Some(value) = call.body::<i64>(false, "estimated_time")? {
+        req = req.estimated_time(value);
+    }
+    if let Some(value) = call.body::<i64>(false, "difficulty")? {
+        req = req.difficulty(value);
+    }
+    if let Some(value) = call.body::<Vec<String>>(false, "topics")? {
+        req = req.topics(value);
+    }
+    if let Some(value) = call.body::<bool>(false, "enforce_all_tests_on_publish")? {
+        req = req.enforce_all_tests_on_publish(value);
+    }
+    if let Some(value) = call.body::<bool>(false, "sample_test_cases_enabled")? {
+        req = req.sample_test_cases_enabled(value);
+    }
+    if let Some(value) = call.body::<bool>(false, "sample_test_cases_read_only")? {
+        req = req.sample_test_cases_read_only(value);
+    }
+    if let Some(value) = call.body::<Vec<ChallengeLanguageInput>>(false, "languages")? {
+        req = req.languages(value);
+    }
+    if let Some(value) = call.body::<RunConfigInput>(false, "run_config")? {
+        req = req.run_config(value);
+    }
+    if let Some(value) = call.body::<Vec<ChallengeFile>>(false, "files")? {
+        req = req.files(value);
+    }
+    if let Some(value) = call.body::<Vec<ChallengeFile>>(false, "reference_files")? {
+        req = req.reference_files(value);
+    }
+    if let Some(value) = call.body::<bool>(false, "file_structure_locked")? {
+        req = req.file_structure_locked(value);
+    }
+    if let Some(value) = call.body::<bool>(false, "candidate_tests_enabled")? {
+        req = req.candidate_tests_enabled(value);
+    }
+    if let Some(value) = call.body::<i64>(false, "limit_submission_attempts")? {
+        req = req.limit_submission_attempts(value);
+    }
+    if let Some(value) = call.body::<bool>(false, "submission_feedback")? {
+        req = req.submission_feedback(value);
+    }
+    if let Some(value) = call.body::<IdeSetting>(false, "enable_external_ide")? {
+        req = req.enable_external_ide(value);
+    }
+    if let Some(value) = call.body::<TimeLimitType>(false, "time_limit_type")? {
+        req = req.time_limit_type(value);
+    }
+    if let Some(value) = call.body::<i64>(false, "question_time_limit_sec")? {
+        req = req.question_time_limit_sec(value);
+    }
+    if let Some(value) = call
+        .body::<Vec<crate::quiz_questions::QuizQuestionInput>>(false, "questions")?
+    {
+        req = req.questions(value);
+    }
+    let response = req.send().await.map_err(|e| e.to_string())?;
+    crate::replay::to_value(&response)
+}
 /// A request to [`ChallengesApi::delete`]: set its options, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -3264,6 +4198,18 @@ impl DeleteRequest {
         let req = self.build();
         self.client.send_empty(req).await
     }
+}
+#[cfg(feature = "conformance")]
+#[doc(hidden)]
+#[allow(unused_variables)]
+pub async fn __replay_delete(
+    client: &crate::Client,
+    call: &crate::replay::ReplayCall,
+) -> Result<serde_json::Value, String> {
+    #[allow(unused_mut)]
+    let mut req = client.challenges().delete(call.path::<ChallengeId>("id")?);
+    let response = req.send().await.map_err(|e| e.to_string())?;
+    crate::replay::to_value(&response)
 }
 /// A request to [`ChallengesApi::unpublish`]: set its options, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
@@ -3290,6 +4236,18 @@ impl UnpublishRequest {
         self.client.send_json(req).await
     }
 }
+#[cfg(feature = "conformance")]
+#[doc(hidden)]
+#[allow(unused_variables)]
+pub async fn __replay_unpublish(
+    client: &crate::Client,
+    call: &crate::replay::ReplayCall,
+) -> Result<serde_json::Value, String> {
+    #[allow(unused_mut)]
+    let mut req = client.challenges().unpublish(call.path::<ChallengeId>("id")?);
+    let response = req.send().await.map_err(|e| e.to_string())?;
+    crate::replay::to_value(&response)
+}
 /// A request to [`ChallengesApi::publish`]: set its options, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -3314,6 +4272,18 @@ impl PublishRequest {
         let req = self.build();
         self.client.send_json(req).await
     }
+}
+#[cfg(feature = "conformance")]
+#[doc(hidden)]
+#[allow(unused_variables)]
+pub async fn __replay_publish(
+    client: &crate::Client,
+    call: &crate::replay::ReplayCall,
+) -> Result<serde_json::Value, String> {
+    #[allow(unused_mut)]
+    let mut req = client.challenges().publish(call.path::<ChallengeId>("id")?);
+    let response = req.send().await.map_err(|e| e.to_string())?;
+    crate::replay::to_value(&response)
 }
 /// A request to [`ChallengesApi::archive`]: set its options, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
@@ -3340,6 +4310,18 @@ impl ArchiveRequest {
         self.client.send_json(req).await
     }
 }
+#[cfg(feature = "conformance")]
+#[doc(hidden)]
+#[allow(unused_variables)]
+pub async fn __replay_archive(
+    client: &crate::Client,
+    call: &crate::replay::ReplayCall,
+) -> Result<serde_json::Value, String> {
+    #[allow(unused_mut)]
+    let mut req = client.challenges().archive(call.path::<ChallengeId>("id")?);
+    let response = req.send().await.map_err(|e| e.to_string())?;
+    crate::replay::to_value(&response)
+}
 /// A request to [`ChallengesApi::unarchive`]: set its options, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -3365,6 +4347,18 @@ impl UnarchiveRequest {
         self.client.send_json(req).await
     }
 }
+#[cfg(feature = "conformance")]
+#[doc(hidden)]
+#[allow(unused_variables)]
+pub async fn __replay_unarchive(
+    client: &crate::Client,
+    call: &crate::replay::ReplayCall,
+) -> Result<serde_json::Value, String> {
+    #[allow(unused_mut)]
+    let mut req = client.challenges().unarchive(call.path::<ChallengeId>("id")?);
+    let response = req.send().await.map_err(|e| e.to_string())?;
+    crate::replay::to_value(&response)
+}
 /// A request to [`ChallengesApi::import`]: set its options, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -3389,6 +4383,18 @@ impl ImportRequest {
         let req = self.build();
         self.client.send_json(req).await
     }
+}
+#[cfg(feature = "conformance")]
+#[doc(hidden)]
+#[allow(unused_variables)]
+pub async fn __replay_import(
+    client: &crate::Client,
+    call: &crate::replay::ReplayCall,
+) -> Result<serde_json::Value, String> {
+    #[allow(unused_mut)]
+    let mut req = client.challenges().import(call.path::<ChallengeId>("id")?);
+    let response = req.send().await.map_err(|e| e.to_string())?;
+    crate::replay::to_value(&response)
 }
 /// A request to [`ChallengesApi::export`]: set its options, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
@@ -3420,4 +4426,23 @@ impl ExportRequest {
         let req = self.build()?;
         self.client.send_json(req).await
     }
+}
+#[cfg(feature = "conformance")]
+#[doc(hidden)]
+#[allow(unused_variables)]
+pub async fn __replay_export(
+    client: &crate::Client,
+    call: &crate::replay::ReplayCall,
+) -> Result<serde_json::Value, String> {
+    #[allow(unused_mut)]
+    let mut req = client
+        .challenges()
+        .export(
+            call.path::<ChallengeId>("id")?,
+            call
+                .body::<String>(false, "export_to")?
+                .ok_or("the recorded request lacks the required `export_to`")?,
+        );
+    let response = req.send().await.map_err(|e| e.to_string())?;
+    crate::replay::to_value(&response)
 }

@@ -340,3 +340,47 @@ impl crate::filter::OrderField for Order {
         }
     }
 }
+#[cfg(feature = "conformance")]
+#[doc(hidden)]
+#[allow(unused_variables)]
+pub async fn __replay_list(
+    client: &crate::Client,
+    call: &crate::replay::ReplayCall,
+) -> Result<serde_json::Value, String> {
+    #[allow(unused_mut)]
+    let mut req = client.label_histories().list();
+    if let Some(value) = call.query::<String>("team_id")? {
+        req = req.team_id(value);
+    }
+    for relation in call.includes() {
+        req = match relation {
+            "added_by" => req.include(include::AddedBy),
+            "removed_by" => req.include(include::RemovedBy),
+            other => return Err(format!("`{other}` is not an include of this endpoint")),
+        };
+    }
+    if let Some(text) = call.query_raw("order_by") {
+        let (field, desc) = crate::replay::order_parts(text)?;
+        let field = match field {
+            "id" => Order::Id,
+            "name" => Order::Name,
+            "added_at" => Order::AddedAt,
+            "removed_at" => Order::RemovedAt,
+            "team_id" => Order::TeamId,
+            "labeled_id" => Order::LabeledId,
+            "labeled_type" => Order::LabeledType,
+            "added_by_id" => Order::AddedById,
+            "removed_by_id" => Order::RemovedById,
+            other => return Err(format!("cannot order by `{other}` here")),
+        };
+        req = req.order_by(if desc { field.desc() } else { field.asc() });
+    }
+    if let Some(page) = call.query::<u32>("page")? {
+        req = req.page(page);
+    }
+    if let Some(limit) = call.query::<u32>("limit")? {
+        req = req.limit(limit);
+    }
+    let response = req.send().await.map_err(|e| e.to_string())?;
+    crate::replay::to_value(&response)
+}

@@ -290,6 +290,28 @@ impl ListInclude for include::User {
 impl ListInclude for include::Notable {
     const WIRE: &'static str = "notable";
 }
+#[cfg(feature = "conformance")]
+#[doc(hidden)]
+#[allow(unused_variables)]
+pub async fn __replay_list(
+    client: &crate::Client,
+    call: &crate::replay::ReplayCall,
+) -> Result<serde_json::Value, String> {
+    #[allow(unused_mut)]
+    let mut req = client.notes().list();
+    if let Some(value) = call.query::<String>("notable_id")? {
+        req = req.notable_id(value);
+    }
+    for relation in call.includes() {
+        req = match relation {
+            "user" => req.include(include::User),
+            "notable" => req.include(include::Notable),
+            other => return Err(format!("`{other}` is not an include of this endpoint")),
+        };
+    }
+    let response = req.send().await.map_err(|e| e.to_string())?;
+    crate::replay::to_value(&response)
+}
 /// A request to [`NotesApi::get`]: set its options, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -311,6 +333,18 @@ impl GetRequest {
         let req = self.build();
         self.client.send_json(req).await
     }
+}
+#[cfg(feature = "conformance")]
+#[doc(hidden)]
+#[allow(unused_variables)]
+pub async fn __replay_get(
+    client: &crate::Client,
+    call: &crate::replay::ReplayCall,
+) -> Result<serde_json::Value, String> {
+    #[allow(unused_mut)]
+    let mut req = client.notes().get(call.path::<NoteId>("id")?);
+    let response = req.send().await.map_err(|e| e.to_string())?;
+    crate::replay::to_value(&response)
 }
 /// A request to [`NotesApi::create`]: set its options, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
@@ -351,6 +385,30 @@ impl CreateRequest {
         self.client.send_json(req).await
     }
 }
+#[cfg(feature = "conformance")]
+#[doc(hidden)]
+#[allow(unused_variables)]
+pub async fn __replay_create(
+    client: &crate::Client,
+    call: &crate::replay::ReplayCall,
+) -> Result<serde_json::Value, String> {
+    #[allow(unused_mut)]
+    let mut req = client
+        .notes()
+        .create(
+            call
+                .body::<String>(false, "notable_id")?
+                .ok_or("the recorded request lacks the required `notable_id`")?,
+            call
+                .body::<String>(false, "notable_type")?
+                .ok_or("the recorded request lacks the required `notable_type`")?,
+        );
+    if let Some(value) = call.body::<String>(false, "body")? {
+        req = req.body(value);
+    }
+    let response = req.send().await.map_err(|e| e.to_string())?;
+    crate::replay::to_value(&response)
+}
 /// A request to [`NotesApi::update`]: set its options, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -388,6 +446,21 @@ impl UpdateRequest {
         self.client.send_json(req).await
     }
 }
+#[cfg(feature = "conformance")]
+#[doc(hidden)]
+#[allow(unused_variables)]
+pub async fn __replay_update(
+    client: &crate::Client,
+    call: &crate::replay::ReplayCall,
+) -> Result<serde_json::Value, String> {
+    #[allow(unused_mut)]
+    let mut req = client.notes().update(call.path::<NoteId>("id")?);
+    if let Some(value) = call.body::<String>(false, "body")? {
+        req = req.body(value);
+    }
+    let response = req.send().await.map_err(|e| e.to_string())?;
+    crate::replay::to_value(&response)
+}
 /// A request to [`NotesApi::delete`]: set its options, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -409,4 +482,16 @@ impl DeleteRequest {
         let req = self.build();
         self.client.send_empty(req).await
     }
+}
+#[cfg(feature = "conformance")]
+#[doc(hidden)]
+#[allow(unused_variables)]
+pub async fn __replay_delete(
+    client: &crate::Client,
+    call: &crate::replay::ReplayCall,
+) -> Result<serde_json::Value, String> {
+    #[allow(unused_mut)]
+    let mut req = client.notes().delete(call.path::<NoteId>("id")?);
+    let response = req.send().await.map_err(|e| e.to_string())?;
+    crate::replay::to_value(&response)
 }

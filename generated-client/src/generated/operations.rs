@@ -1908,3 +1908,314 @@ pub const OPERATIONS: &[Operation] = &[
         limit: false,
     },
 ];
+/// Calls endpoint `module.name` with the arguments of a recorded request, through the
+/// endpoint's public builder, and returns the typed response serialised back to JSON.
+#[cfg(feature = "conformance")]
+#[doc(hidden)]
+pub async fn replay(
+    client: &crate::Client,
+    module: &str,
+    name: &str,
+    call: &crate::replay::ReplayCall,
+) -> Result<serde_json::Value, String> {
+    match (module, name) {
+        ("assessments", "list") => crate::assessments::__replay_list(client, call).await,
+        ("assessments", "get") => crate::assessments::__replay_get(client, call).await,
+        ("assessments", "create") => {
+            crate::assessments::__replay_create(client, call).await
+        }
+        ("assessments", "update") => {
+            crate::assessments::__replay_update(client, call).await
+        }
+        ("assessments", "publish") => {
+            crate::assessments::__replay_publish(client, call).await
+        }
+        ("assessments", "unpublish") => {
+            crate::assessments::__replay_unpublish(client, call).await
+        }
+        ("assessments", "archive") => {
+            crate::assessments::__replay_archive(client, call).await
+        }
+        ("assessments", "unarchive") => {
+            crate::assessments::__replay_unarchive(client, call).await
+        }
+        ("assessments", "export") => {
+            crate::assessments::__replay_export(client, call).await
+        }
+        ("assessments", "unlock_all") => {
+            crate::assessments::__replay_unlock_all(client, call).await
+        }
+        ("assessment_challenge_items", "create") => {
+            crate::assessment_challenge_items::__replay_create(client, call).await
+        }
+        ("assessment_challenge_items", "update") => {
+            crate::assessment_challenge_items::__replay_update(client, call).await
+        }
+        ("assessment_challenge_items", "delete") => {
+            crate::assessment_challenge_items::__replay_delete(client, call).await
+        }
+        ("assessment_cohorts", "list") => {
+            crate::assessment_cohorts::__replay_list(client, call).await
+        }
+        ("assessment_cohorts", "get") => {
+            crate::assessment_cohorts::__replay_get(client, call).await
+        }
+        ("assessment_cohorts", "create") => {
+            crate::assessment_cohorts::__replay_create(client, call).await
+        }
+        ("assessment_cohorts", "update") => {
+            crate::assessment_cohorts::__replay_update(client, call).await
+        }
+        ("assessment_cohorts", "delete") => {
+            crate::assessment_cohorts::__replay_delete(client, call).await
+        }
+        ("assessment_invitations", "list") => {
+            crate::assessment_invitations::__replay_list(client, call).await
+        }
+        ("assessment_invitations", "invite_candidates") => {
+            crate::assessment_invitations::__replay_invite_candidates(client, call).await
+        }
+        ("assessment_invitations", "invite_team_members") => {
+            crate::assessment_invitations::__replay_invite_team_members(client, call)
+                .await
+        }
+        ("assessment_invitations", "cancel") => {
+            crate::assessment_invitations::__replay_cancel(client, call).await
+        }
+        ("assessment_results", "list") => {
+            crate::assessment_results::__replay_list(client, call).await
+        }
+        ("assessment_results", "get") => {
+            crate::assessment_results::__replay_get(client, call).await
+        }
+        ("assessment_results", "exhibit") => {
+            crate::assessment_results::__replay_exhibit(client, call).await
+        }
+        ("assessment_results", "share") => {
+            crate::assessment_results::__replay_share(client, call).await
+        }
+        ("assessment_results", "unlock_access") => {
+            crate::assessment_results::__replay_unlock_access(client, call).await
+        }
+        ("assessment_results", "terminate") => {
+            crate::assessment_results::__replay_terminate(client, call).await
+        }
+        ("assessment_results", "schedule_retry") => {
+            crate::assessment_results::__replay_schedule_retry(client, call).await
+        }
+        ("assessment_results", "cancel_retry") => {
+            crate::assessment_results::__replay_cancel_retry(client, call).await
+        }
+        ("assessment_results", "reset") => {
+            crate::assessment_results::__replay_reset(client, call).await
+        }
+        ("assessment_results", "delete") => {
+            crate::assessment_results::__replay_delete(client, call).await
+        }
+        ("assessment_result_reviews", "list") => {
+            crate::assessment_result_reviews::__replay_list(client, call).await
+        }
+        ("assessment_result_reviews", "get") => {
+            crate::assessment_result_reviews::__replay_get(client, call).await
+        }
+        ("assessment_result_reviews", "create") => {
+            crate::assessment_result_reviews::__replay_create(client, call).await
+        }
+        ("assessment_result_reviews", "update") => {
+            crate::assessment_result_reviews::__replay_update(client, call).await
+        }
+        ("assessment_result_reviews", "delete") => {
+            crate::assessment_result_reviews::__replay_delete(client, call).await
+        }
+        ("assessment_templates", "list") => {
+            crate::assessment_templates::__replay_list(client, call).await
+        }
+        ("assessment_templates", "import") => {
+            crate::assessment_templates::__replay_import(client, call).await
+        }
+        ("challenges", "list") => crate::challenges::__replay_list(client, call).await,
+        ("challenges", "get") => crate::challenges::__replay_get(client, call).await,
+        ("challenges", "create_code_challenge") => {
+            crate::challenges::__replay_create_code_challenge(client, call).await
+        }
+        ("challenges", "create_project_challenge") => {
+            crate::challenges::__replay_create_project_challenge(client, call).await
+        }
+        ("challenges", "create_quiz_challenge") => {
+            crate::challenges::__replay_create_quiz_challenge(client, call).await
+        }
+        ("challenges", "update") => {
+            crate::challenges::__replay_update(client, call).await
+        }
+        ("challenges", "delete") => {
+            crate::challenges::__replay_delete(client, call).await
+        }
+        ("challenges", "unpublish") => {
+            crate::challenges::__replay_unpublish(client, call).await
+        }
+        ("challenges", "publish") => {
+            crate::challenges::__replay_publish(client, call).await
+        }
+        ("challenges", "archive") => {
+            crate::challenges::__replay_archive(client, call).await
+        }
+        ("challenges", "unarchive") => {
+            crate::challenges::__replay_unarchive(client, call).await
+        }
+        ("challenges", "import") => {
+            crate::challenges::__replay_import(client, call).await
+        }
+        ("challenges", "export") => {
+            crate::challenges::__replay_export(client, call).await
+        }
+        ("label_histories", "list") => {
+            crate::label_histories::__replay_list(client, call).await
+        }
+        ("notes", "list") => crate::notes::__replay_list(client, call).await,
+        ("notes", "get") => crate::notes::__replay_get(client, call).await,
+        ("notes", "create") => crate::notes::__replay_create(client, call).await,
+        ("notes", "update") => crate::notes::__replay_update(client, call).await,
+        ("notes", "delete") => crate::notes::__replay_delete(client, call).await,
+        ("quiz_questions", "list") => {
+            crate::quiz_questions::__replay_list(client, call).await
+        }
+        ("quiz_questions", "get") => {
+            crate::quiz_questions::__replay_get(client, call).await
+        }
+        ("quiz_questions", "create") => {
+            crate::quiz_questions::__replay_create(client, call).await
+        }
+        ("quiz_questions", "update") => {
+            crate::quiz_questions::__replay_update(client, call).await
+        }
+        ("quiz_questions", "delete") => {
+            crate::quiz_questions::__replay_delete(client, call).await
+        }
+        ("solutions", "list") => crate::solutions::__replay_list(client, call).await,
+        ("solutions", "get") => crate::solutions::__replay_get(client, call).await,
+        ("solutions", "get_similar") => {
+            crate::solutions::__replay_get_similar(client, call).await
+        }
+        ("solution_reviews", "list") => {
+            crate::solution_reviews::__replay_list(client, call).await
+        }
+        ("solution_reviews", "get") => {
+            crate::solution_reviews::__replay_get(client, call).await
+        }
+        ("solution_reviews", "create") => {
+            crate::solution_reviews::__replay_create(client, call).await
+        }
+        ("solution_reviews", "update") => {
+            crate::solution_reviews::__replay_update(client, call).await
+        }
+        ("solution_reviews", "delete") => {
+            crate::solution_reviews::__replay_delete(client, call).await
+        }
+        ("team_candidates", "list") => {
+            crate::team_candidates::__replay_list(client, call).await
+        }
+        ("team_candidates", "get") => {
+            crate::team_candidates::__replay_get(client, call).await
+        }
+        ("team_candidates", "update") => {
+            crate::team_candidates::__replay_update(client, call).await
+        }
+        ("team_candidates", "bulk_update") => {
+            crate::team_candidates::__replay_bulk_update(client, call).await
+        }
+        ("team_candidates", "approve") => {
+            crate::team_candidates::__replay_approve(client, call).await
+        }
+        ("team_candidates", "reject") => {
+            crate::team_candidates::__replay_reject(client, call).await
+        }
+        ("team_candidates", "archive") => {
+            crate::team_candidates::__replay_archive(client, call).await
+        }
+        ("team_candidates", "unarchive") => {
+            crate::team_candidates::__replay_unarchive(client, call).await
+        }
+        ("team_candidates", "assign") => {
+            crate::team_candidates::__replay_assign(client, call).await
+        }
+        ("team_candidates", "forget") => {
+            crate::team_candidates::__replay_forget(client, call).await
+        }
+        ("team_members", "list") => {
+            crate::team_members::__replay_list(client, call).await
+        }
+        ("team_members", "get") => crate::team_members::__replay_get(client, call).await,
+        ("team_member_privileges", "update") => {
+            crate::team_member_privileges::__replay_update(client, call).await
+        }
+        ("team_notifications", "list") => {
+            crate::team_notifications::__replay_list(client, call).await
+        }
+        ("team_notifications", "get") => {
+            crate::team_notifications::__replay_get(client, call).await
+        }
+        ("team_notifications", "latest") => {
+            crate::team_notifications::__replay_latest(client, call).await
+        }
+        ("team_notifications", "update") => {
+            crate::team_notifications::__replay_update(client, call).await
+        }
+        ("team_notifications", "delete") => {
+            crate::team_notifications::__replay_delete(client, call).await
+        }
+        ("webhook_events", "list") => {
+            crate::webhook_events::__replay_list(client, call).await
+        }
+        ("webhook_events", "get") => {
+            crate::webhook_events::__replay_get(client, call).await
+        }
+        ("webhook_examples", "simulate_assessment_result_started") => {
+            crate::webhook_examples::__replay_simulate_assessment_result_started(
+                    client,
+                    call,
+                )
+                .await
+        }
+        ("webhook_examples", "simulate_assessment_result_submitted") => {
+            crate::webhook_examples::__replay_simulate_assessment_result_submitted(
+                    client,
+                    call,
+                )
+                .await
+        }
+        ("webhook_examples", "simulate_solution_updated") => {
+            crate::webhook_examples::__replay_simulate_solution_updated(client, call)
+                .await
+        }
+        ("webhook_examples", "simulate_team_candidate_state_changed") => {
+            crate::webhook_examples::__replay_simulate_team_candidate_state_changed(
+                    client,
+                    call,
+                )
+                .await
+        }
+        ("webhook_examples", "trigger_solution_updated") => {
+            crate::webhook_examples::__replay_trigger_solution_updated(client, call)
+                .await
+        }
+        ("webhook_subscriptions", "list") => {
+            crate::webhook_subscriptions::__replay_list(client, call).await
+        }
+        ("webhook_subscriptions", "get") => {
+            crate::webhook_subscriptions::__replay_get(client, call).await
+        }
+        ("webhook_subscriptions", "create") => {
+            crate::webhook_subscriptions::__replay_create(client, call).await
+        }
+        ("webhook_subscriptions", "update") => {
+            crate::webhook_subscriptions::__replay_update(client, call).await
+        }
+        ("webhook_subscriptions", "delete") => {
+            crate::webhook_subscriptions::__replay_delete(client, call).await
+        }
+        ("webhook_subscriptions", "delete_by_url") => {
+            crate::webhook_subscriptions::__replay_delete_by_url(client, call).await
+        }
+        _ => Err(format!("the spec has no endpoint `{module}.{name}`")),
+    }
+}

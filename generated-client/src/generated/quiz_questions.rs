@@ -784,6 +784,30 @@ pub trait ListInclude: sealed::Sealed {
 impl ListInclude for include::Revisions {
     const WIRE: &'static str = "revisions";
 }
+#[cfg(feature = "conformance")]
+#[doc(hidden)]
+#[allow(unused_variables)]
+pub async fn __replay_list(
+    client: &crate::Client,
+    call: &crate::replay::ReplayCall,
+) -> Result<serde_json::Value, String> {
+    #[allow(unused_mut)]
+    let mut req = client
+        .quiz_questions()
+        .list(
+            call
+                .query::<crate::challenges::ChallengeId>("challengeId")?
+                .ok_or("the recorded request lacks the required `challengeId`")?,
+        );
+    for relation in call.includes() {
+        req = match relation {
+            "revisions" => req.include(include::Revisions),
+            other => return Err(format!("`{other}` is not an include of this endpoint")),
+        };
+    }
+    let response = req.send().await.map_err(|e| e.to_string())?;
+    crate::replay::to_value(&response)
+}
 /// A request to [`QuizQuestionsApi::get`]: set its options, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -822,6 +846,21 @@ impl GetRequest {
         let req = self.build();
         self.client.send_json(req).await
     }
+}
+#[cfg(feature = "conformance")]
+#[doc(hidden)]
+#[allow(unused_variables)]
+pub async fn __replay_get(
+    client: &crate::Client,
+    call: &crate::replay::ReplayCall,
+) -> Result<serde_json::Value, String> {
+    #[allow(unused_mut)]
+    let mut req = client.quiz_questions().get(call.path::<QuizQuestionId>("id")?);
+    if let Some(value) = call.query::<crate::challenges::ChallengeId>("challenge_id")? {
+        req = req.challenge_id(value);
+    }
+    let response = req.send().await.map_err(|e| e.to_string())?;
+    crate::replay::to_value(&response)
 }
 /// A request to [`QuizQuestionsApi::create`]: set its options, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
@@ -976,6 +1015,63 @@ impl CreateRequest {
         let req = self.build()?;
         self.client.send_json(req).await
     }
+}
+#[cfg(feature = "conformance")]
+#[doc(hidden)]
+#[allow(unused_variables)]
+pub async fn __replay_create(
+    client: &crate::Client,
+    call: &crate::replay::ReplayCall,
+) -> Result<serde_json::Value, String> {
+    #[allow(unused_mut)]
+    let mut req = client
+        .quiz_questions()
+        .create(
+            call
+                .body::<String>(false, "prompt")?
+                .ok_or("the recorded request lacks the required `prompt`")?,
+            call
+                .body::<QuizQuestionType>(false, "$type")?
+                .ok_or("the recorded request lacks the required `$type`")?,
+            call
+                .body::<crate::challenges::ChallengeId>(false, "challenge_id")?
+                .ok_or("the recorded request lacks the required `challenge_id`")?,
+        );
+    if let Some(value) = call.body::<i64>(false, "position")? {
+        req = req.position(value);
+    }
+    if let Some(value) = call.body::<f64>(false, "weight")? {
+        req = req.weight(value);
+    }
+    if let Some(value) = call.body::<bool>(false, "all_or_nothing")? {
+        req = req.all_or_nothing(value);
+    }
+    if let Some(value) = call.body::<Vec<WeightedChoice>>(false, "choices")? {
+        req = req.choices(value);
+    }
+    if let Some(value) = call.body::<i64>(false, "max_selections")? {
+        req = req.max_selections(value);
+    }
+    if let Some(value) = call.body::<f64>(false, "max_sum")? {
+        req = req.max_sum(value);
+    }
+    if let Some(value) = call.body::<bool>(false, "weighted_scoring")? {
+        req = req.weighted_scoring(value);
+    }
+    if let Some(value) = call.body::<i64>(false, "min_characters")? {
+        req = req.min_characters(value);
+    }
+    if let Some(value) = call.body::<i64>(false, "max_characters")? {
+        req = req.max_characters(value);
+    }
+    if let Some(value) = call.body::<String>(false, "default_value")? {
+        req = req.default_value(value);
+    }
+    if let Some(value) = call.body::<Vec<QuizTextMatcher>>(false, "matches")? {
+        req = req.matches(value);
+    }
+    let response = req.send().await.map_err(|e| e.to_string())?;
+    crate::replay::to_value(&response)
 }
 /// A request to [`QuizQuestionsApi::update`]: set its options, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
@@ -1177,6 +1273,65 @@ impl UpdateRequest {
         self.client.send_json(req).await
     }
 }
+#[cfg(feature = "conformance")]
+#[doc(hidden)]
+#[allow(unused_variables)]
+pub async fn __replay_update(
+    client: &crate::Client,
+    call: &crate::replay::ReplayCall,
+) -> Result<serde_json::Value, String> {
+    #[allow(unused_mut)]
+    let mut req = client.quiz_questions().update(call.path::<QuizQuestionId>("id")?);
+    if let Some(value) = call.query::<crate::challenges::ChallengeId>("challenge_id")? {
+        req = req.lookup_challenge_id(value);
+    }
+    if let Some(value) = call.body::<String>(false, "prompt")? {
+        req = req.prompt(value);
+    }
+    if let Some(value) = call.body::<QuizQuestionType>(false, "$type")? {
+        req = req.r#type(value);
+    }
+    if let Some(value) = call
+        .body::<crate::challenges::ChallengeId>(false, "challenge_id")?
+    {
+        req = req.challenge_id(value);
+    }
+    if let Some(value) = call.body::<i64>(false, "position")? {
+        req = req.position(value);
+    }
+    if let Some(value) = call.body::<f64>(false, "weight")? {
+        req = req.weight(value);
+    }
+    if let Some(value) = call.body::<bool>(false, "all_or_nothing")? {
+        req = req.all_or_nothing(value);
+    }
+    if let Some(value) = call.body::<Vec<WeightedChoice>>(false, "choices")? {
+        req = req.choices(value);
+    }
+    if let Some(value) = call.body::<i64>(false, "max_selections")? {
+        req = req.max_selections(value);
+    }
+    if let Some(value) = call.body::<f64>(false, "max_sum")? {
+        req = req.max_sum(value);
+    }
+    if let Some(value) = call.body::<bool>(false, "weighted_scoring")? {
+        req = req.weighted_scoring(value);
+    }
+    if let Some(value) = call.body::<i64>(false, "min_characters")? {
+        req = req.min_characters(value);
+    }
+    if let Some(value) = call.body::<i64>(false, "max_characters")? {
+        req = req.max_characters(value);
+    }
+    if let Some(value) = call.body::<String>(false, "default_value")? {
+        req = req.default_value(value);
+    }
+    if let Some(value) = call.body::<Vec<QuizTextMatcher>>(false, "matches")? {
+        req = req.matches(value);
+    }
+    let response = req.send().await.map_err(|e| e.to_string())?;
+    crate::replay::to_value(&response)
+}
 /// A request to [`QuizQuestionsApi::delete`]: set its options, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -1215,4 +1370,19 @@ impl DeleteRequest {
         let req = self.build();
         self.client.send_empty(req).await
     }
+}
+#[cfg(feature = "conformance")]
+#[doc(hidden)]
+#[allow(unused_variables)]
+pub async fn __replay_delete(
+    client: &crate::Client,
+    call: &crate::replay::ReplayCall,
+) -> Result<serde_json::Value, String> {
+    #[allow(unused_mut)]
+    let mut req = client.quiz_questions().delete(call.path::<QuizQuestionId>("id")?);
+    if let Some(value) = call.query::<crate::challenges::ChallengeId>("challenge_id")? {
+        req = req.challenge_id(value);
+    }
+    let response = req.send().await.map_err(|e| e.to_string())?;
+    crate::replay::to_value(&response)
 }

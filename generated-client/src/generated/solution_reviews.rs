@@ -487,6 +487,275 @@ impl Where {
     pub fn id(self) -> crate::filter::ValueField<Self, SolutionReviewId> {
         crate::filter::ValueField::new(self, "id")
     }
+    #[cfg(feature = "conformance")]
+    #[doc(hidden)]
+    pub fn __replay(text: &str) -> Result<Self, String> {
+        use crate::filter::Op;
+        let json: serde_json::Value = serde_json::from_str(text)
+            .map_err(|e| format!("`where` is not JSON: {e}"))?;
+        let conditions = crate::filter::Conditions::from_json(&json)?;
+        let mut w = Self::new();
+        for (key, op, value) in conditions.iter() {
+            w = match key {
+                "team_candidate_id" => {
+                    match op {
+                        Op::Eq => {
+                            w.team_candidate_id()
+                                .eq(
+                                    crate::replay::from_json::<
+                                        crate::team_candidates::TeamCandidateId,
+                                    >(value)?,
+                                )
+                        }
+                        Op::Ne => {
+                            w.team_candidate_id()
+                                .ne(
+                                    crate::replay::from_json::<
+                                        crate::team_candidates::TeamCandidateId,
+                                    >(value)?,
+                                )
+                        }
+                        Op::In => {
+                            w.team_candidate_id()
+                                .is_in(
+                                    crate::replay::from_json_list::<
+                                        crate::team_candidates::TeamCandidateId,
+                                    >(value)?,
+                                )
+                        }
+                        Op::Nin => {
+                            w.team_candidate_id()
+                                .nin(
+                                    crate::replay::from_json_list::<
+                                        crate::team_candidates::TeamCandidateId,
+                                    >(value)?,
+                                )
+                        }
+                        #[allow(unreachable_patterns)]
+                        other => {
+                            return Err(
+                                format!(
+                                    "`{}` cannot be used with `{}`", other.wire(),
+                                    "team_candidate_id"
+                                ),
+                            );
+                        }
+                    }
+                }
+                "assessment_result_id" => {
+                    match op {
+                        Op::Eq => {
+                            w.assessment_result_id()
+                                .eq(
+                                    crate::replay::from_json::<
+                                        crate::assessment_results::AssessmentResultId,
+                                    >(value)?,
+                                )
+                        }
+                        Op::Ne => {
+                            w.assessment_result_id()
+                                .ne(
+                                    crate::replay::from_json::<
+                                        crate::assessment_results::AssessmentResultId,
+                                    >(value)?,
+                                )
+                        }
+                        Op::In => {
+                            w.assessment_result_id()
+                                .is_in(
+                                    crate::replay::from_json_list::<
+                                        crate::assessment_results::AssessmentResultId,
+                                    >(value)?,
+                                )
+                        }
+                        Op::Nin => {
+                            w.assessment_result_id()
+                                .nin(
+                                    crate::replay::from_json_list::<
+                                        crate::assessment_results::AssessmentResultId,
+                                    >(value)?,
+                                )
+                        }
+                        #[allow(unreachable_patterns)]
+                        other => {
+                            return Err(
+                                format!(
+                                    "`{}` cannot be used with `{}`", other.wire(),
+                                    "assessment_result_id"
+                                ),
+                            );
+                        }
+                    }
+                }
+                "assessment_result_review_id" => {
+                    match op {
+                        Op::Eq => {
+                            w.assessment_result_review_id()
+                                .eq(
+                                    crate::replay::from_json::<
+                                        crate::assessment_result_reviews::AssessmentResultReviewId,
+                                    >(value)?,
+                                )
+                        }
+                        Op::Ne => {
+                            w.assessment_result_review_id()
+                                .ne(
+                                    crate::replay::from_json::<
+                                        crate::assessment_result_reviews::AssessmentResultReviewId,
+                                    >(value)?,
+                                )
+                        }
+                        Op::In => {
+                            w.assessment_result_review_id()
+                                .is_in(
+                                    crate::replay::from_json_list::<
+                                        crate::assessment_result_reviews::AssessmentResultReviewId,
+                                    >(value)?,
+                                )
+                        }
+                        Op::Nin => {
+                            w.assessment_result_review_id()
+                                .nin(
+                                    crate::replay::from_json_list::<
+                                        crate::assessment_result_reviews::AssessmentResultReviewId,
+                                    >(value)?,
+                                )
+                        }
+                        #[allow(unreachable_patterns)]
+                        other => {
+                            return Err(
+                                format!(
+                                    "`{}` cannot be used with `{}`", other.wire(),
+                                    "assessment_result_review_id"
+                                ),
+                            );
+                        }
+                    }
+                }
+                "solution_id" => {
+                    match op {
+                        Op::Eq => {
+                            w.solution_id()
+                                .eq(
+                                    crate::replay::from_json::<
+                                        crate::solutions::SolutionId,
+                                    >(value)?,
+                                )
+                        }
+                        Op::Ne => {
+                            w.solution_id()
+                                .ne(
+                                    crate::replay::from_json::<
+                                        crate::solutions::SolutionId,
+                                    >(value)?,
+                                )
+                        }
+                        Op::In => {
+                            w.solution_id()
+                                .is_in(
+                                    crate::replay::from_json_list::<
+                                        crate::solutions::SolutionId,
+                                    >(value)?,
+                                )
+                        }
+                        Op::Nin => {
+                            w.solution_id()
+                                .nin(
+                                    crate::replay::from_json_list::<
+                                        crate::solutions::SolutionId,
+                                    >(value)?,
+                                )
+                        }
+                        #[allow(unreachable_patterns)]
+                        other => {
+                            return Err(
+                                format!(
+                                    "`{}` cannot be used with `{}`", other.wire(), "solution_id"
+                                ),
+                            );
+                        }
+                    }
+                }
+                "reviewed_by_id" => {
+                    match op {
+                        Op::Eq => {
+                            w.reviewed_by_id()
+                                .eq(
+                                    crate::replay::from_json::<
+                                        crate::team_members::TeamMemberId,
+                                    >(value)?,
+                                )
+                        }
+                        Op::Ne => {
+                            w.reviewed_by_id()
+                                .ne(
+                                    crate::replay::from_json::<
+                                        crate::team_members::TeamMemberId,
+                                    >(value)?,
+                                )
+                        }
+                        Op::In => {
+                            w.reviewed_by_id()
+                                .is_in(
+                                    crate::replay::from_json_list::<
+                                        crate::team_members::TeamMemberId,
+                                    >(value)?,
+                                )
+                        }
+                        Op::Nin => {
+                            w.reviewed_by_id()
+                                .nin(
+                                    crate::replay::from_json_list::<
+                                        crate::team_members::TeamMemberId,
+                                    >(value)?,
+                                )
+                        }
+                        #[allow(unreachable_patterns)]
+                        other => {
+                            return Err(
+                                format!(
+                                    "`{}` cannot be used with `{}`", other.wire(),
+                                    "reviewed_by_id"
+                                ),
+                            );
+                        }
+                    }
+                }
+                "id" => {
+                    match op {
+                        Op::Eq => {
+                            w.id()
+                                .eq(crate::replay::from_json::<SolutionReviewId>(value)?)
+                        }
+                        Op::Ne => {
+                            w.id()
+                                .ne(crate::replay::from_json::<SolutionReviewId>(value)?)
+                        }
+                        Op::In => {
+                            w.id()
+                                .is_in(
+                                    crate::replay::from_json_list::<SolutionReviewId>(value)?,
+                                )
+                        }
+                        Op::Nin => {
+                            w.id()
+                                .nin(
+                                    crate::replay::from_json_list::<SolutionReviewId>(value)?,
+                                )
+                        }
+                        #[allow(unreachable_patterns)]
+                        other => {
+                            return Err(
+                                format!("`{}` cannot be used with `{}`", other.wire(), "id"),
+                            );
+                        }
+                    }
+                }
+                other => return Err(format!("`{other}` is not a filterable field here")),
+            };
+        }
+        Ok(w)
+    }
 }
 impl crate::filter::Filter for Where {
     fn conditions(&self) -> &crate::filter::Conditions {
@@ -518,6 +787,32 @@ impl ListInclude for include::AssessmentResult {
 }
 impl ListInclude for include::AssessmentResultReview {
     const WIRE: &'static str = "assessment_result_review";
+}
+#[cfg(feature = "conformance")]
+#[doc(hidden)]
+#[allow(unused_variables)]
+pub async fn __replay_list(
+    client: &crate::Client,
+    call: &crate::replay::ReplayCall,
+) -> Result<serde_json::Value, String> {
+    #[allow(unused_mut)]
+    let mut req = client.solution_reviews().list();
+    if let Some(text) = call.query_raw("where") {
+        req = req.filter(Where::__replay(text)?);
+    }
+    for relation in call.includes() {
+        req = match relation {
+            "challenge" => req.include(include::Challenge),
+            "reviewed_by" => req.include(include::ReviewedBy),
+            "team_candidate" => req.include(include::TeamCandidate),
+            "assessment" => req.include(include::Assessment),
+            "assessment_result" => req.include(include::AssessmentResult),
+            "assessment_result_review" => req.include(include::AssessmentResultReview),
+            other => return Err(format!("`{other}` is not an include of this endpoint")),
+        };
+    }
+    let response = req.send().await.map_err(|e| e.to_string())?;
+    crate::replay::to_value(&response)
 }
 /// A request to [`SolutionReviewsApi::get`]: set its options, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
@@ -575,6 +870,29 @@ impl GetInclude for include::AssessmentResult {
 }
 impl GetInclude for include::AssessmentResultReview {
     const WIRE: &'static str = "assessment_result_review";
+}
+#[cfg(feature = "conformance")]
+#[doc(hidden)]
+#[allow(unused_variables)]
+pub async fn __replay_get(
+    client: &crate::Client,
+    call: &crate::replay::ReplayCall,
+) -> Result<serde_json::Value, String> {
+    #[allow(unused_mut)]
+    let mut req = client.solution_reviews().get(call.path::<SolutionReviewId>("id")?);
+    for relation in call.includes() {
+        req = match relation {
+            "challenge" => req.include(include::Challenge),
+            "reviewed_by" => req.include(include::ReviewedBy),
+            "team_candidate" => req.include(include::TeamCandidate),
+            "assessment" => req.include(include::Assessment),
+            "assessment_result" => req.include(include::AssessmentResult),
+            "assessment_result_review" => req.include(include::AssessmentResultReview),
+            other => return Err(format!("`{other}` is not an include of this endpoint")),
+        };
+    }
+    let response = req.send().await.map_err(|e| e.to_string())?;
+    crate::replay::to_value(&response)
 }
 /// A request to [`SolutionReviewsApi::create`]: set its options, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
@@ -646,6 +964,42 @@ impl CreateRequest {
         self.client.send_json(req).await
     }
 }
+#[cfg(feature = "conformance")]
+#[doc(hidden)]
+#[allow(unused_variables)]
+pub async fn __replay_create(
+    client: &crate::Client,
+    call: &crate::replay::ReplayCall,
+) -> Result<serde_json::Value, String> {
+    #[allow(unused_mut)]
+    let mut req = client
+        .solution_reviews()
+        .create(
+            call
+                .body::<crate::solutions::SolutionId>(false, "solution_id")?
+                .ok_or("the recorded request lacks the required `solution_id`")?,
+            call
+                .body::<
+                    crate::assessment_result_reviews::AssessmentResultReviewId,
+                >(false, "assessment_result_review_id")?
+                .ok_or(
+                    "the recorded request lacks the required `assessment_result_review_id`",
+                )?,
+        );
+    if let Some(value) = call
+        .body::<crate::team_members::TeamMemberId>(false, "reviewed_by_id")?
+    {
+        req = req.reviewed_by_id(value);
+    }
+    if let Some(value) = call.body::<i64>(false, "rating")? {
+        req = req.rating(value);
+    }
+    if let Some(value) = call.body::<String>(false, "feedback")? {
+        req = req.feedback(value);
+    }
+    let response = req.send().await.map_err(|e| e.to_string())?;
+    crate::replay::to_value(&response)
+}
 /// A request to [`SolutionReviewsApi::update`]: set its options, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -697,6 +1051,24 @@ impl UpdateRequest {
         self.client.send_json(req).await
     }
 }
+#[cfg(feature = "conformance")]
+#[doc(hidden)]
+#[allow(unused_variables)]
+pub async fn __replay_update(
+    client: &crate::Client,
+    call: &crate::replay::ReplayCall,
+) -> Result<serde_json::Value, String> {
+    #[allow(unused_mut)]
+    let mut req = client.solution_reviews().update(call.path::<SolutionReviewId>("id")?);
+    if let Some(value) = call.body::<i64>(false, "rating")? {
+        req = req.rating(value);
+    }
+    if let Some(value) = call.body::<String>(false, "feedback")? {
+        req = req.feedback(value);
+    }
+    let response = req.send().await.map_err(|e| e.to_string())?;
+    crate::replay::to_value(&response)
+}
 /// A request to [`SolutionReviewsApi::delete`]: set its options, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -721,4 +1093,16 @@ impl DeleteRequest {
         let req = self.build();
         self.client.send_empty(req).await
     }
+}
+#[cfg(feature = "conformance")]
+#[doc(hidden)]
+#[allow(unused_variables)]
+pub async fn __replay_delete(
+    client: &crate::Client,
+    call: &crate::replay::ReplayCall,
+) -> Result<serde_json::Value, String> {
+    #[allow(unused_mut)]
+    let mut req = client.solution_reviews().delete(call.path::<SolutionReviewId>("id")?);
+    let response = req.send().await.map_err(|e| e.to_string())?;
+    crate::replay::to_value(&response)
 }

@@ -763,6 +763,42 @@ impl ListInclude for include::Clones {
 impl ListInclude for include::Similarity {
     const WIRE: &'static str = "similarity";
 }
+#[cfg(feature = "conformance")]
+#[doc(hidden)]
+#[allow(unused_variables)]
+pub async fn __replay_list(
+    client: &crate::Client,
+    call: &crate::replay::ReplayCall,
+) -> Result<serde_json::Value, String> {
+    #[allow(unused_mut)]
+    let mut req = client.solutions().list();
+    if let Some(value) = call.query::<crate::challenges::ChallengeId>("challenge_id")? {
+        req = req.challenge_id(value);
+    }
+    if let Some(value) = call
+        .query::<crate::assessment_results::AssessmentResultId>("assessment_result_id")?
+    {
+        req = req.assessment_result_id(value);
+    }
+    if let Some(value) = call
+        .query::<crate::team_candidates::TeamCandidateId>("data[team_candidate_id]")?
+    {
+        req = req.team_candidate_id(value);
+    }
+    for relation in call.includes() {
+        req = match relation {
+            "candidate" => req.include(include::Candidate),
+            "challenge" => req.include(include::Challenge),
+            "assessment_result" => req.include(include::AssessmentResult),
+            "cloned_from" => req.include(include::ClonedFrom),
+            "clones" => req.include(include::Clones),
+            "similarity" => req.include(include::Similarity),
+            other => return Err(format!("`{other}` is not an include of this endpoint")),
+        };
+    }
+    let response = req.send().await.map_err(|e| e.to_string())?;
+    crate::replay::to_value(&response)
+}
 /// A request to [`SolutionsApi::get`]: set its options, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -820,6 +856,29 @@ impl GetInclude for include::Clones {
 impl GetInclude for include::Similarity {
     const WIRE: &'static str = "similarity";
 }
+#[cfg(feature = "conformance")]
+#[doc(hidden)]
+#[allow(unused_variables)]
+pub async fn __replay_get(
+    client: &crate::Client,
+    call: &crate::replay::ReplayCall,
+) -> Result<serde_json::Value, String> {
+    #[allow(unused_mut)]
+    let mut req = client.solutions().get(call.path::<SolutionId>("id")?);
+    for relation in call.includes() {
+        req = match relation {
+            "candidate" => req.include(include::Candidate),
+            "challenge" => req.include(include::Challenge),
+            "assessment_result" => req.include(include::AssessmentResult),
+            "cloned_from" => req.include(include::ClonedFrom),
+            "clones" => req.include(include::Clones),
+            "similarity" => req.include(include::Similarity),
+            other => return Err(format!("`{other}` is not an include of this endpoint")),
+        };
+    }
+    let response = req.send().await.map_err(|e| e.to_string())?;
+    crate::replay::to_value(&response)
+}
 /// A request to [`SolutionsApi::get_similar`]: set its options, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -844,4 +903,16 @@ impl GetSimilarRequest {
         let req = self.build();
         self.client.send_json(req).await
     }
+}
+#[cfg(feature = "conformance")]
+#[doc(hidden)]
+#[allow(unused_variables)]
+pub async fn __replay_get_similar(
+    client: &crate::Client,
+    call: &crate::replay::ReplayCall,
+) -> Result<serde_json::Value, String> {
+    #[allow(unused_mut)]
+    let mut req = client.solutions().get_similar(call.path::<SolutionId>("id")?);
+    let response = req.send().await.map_err(|e| e.to_string())?;
+    crate::replay::to_value(&response)
 }

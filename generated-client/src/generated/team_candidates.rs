@@ -881,6 +881,826 @@ impl Where {
     pub fn alternate_id(self) -> crate::filter::TextField<Self> {
         crate::filter::TextField::new(self, "alternate_id")
     }
+    #[cfg(feature = "conformance")]
+    #[doc(hidden)]
+    pub fn __replay(text: &str) -> Result<Self, String> {
+        use crate::filter::Op;
+        let json: serde_json::Value = serde_json::from_str(text)
+            .map_err(|e| format!("`where` is not JSON: {e}"))?;
+        let conditions = crate::filter::Conditions::from_json(&json)?;
+        let mut w = Self::new();
+        for (key, op, value) in conditions.iter() {
+            w = match key {
+                "state" => {
+                    match op {
+                        Op::Eq => {
+                            w.state()
+                                .eq(
+                                    crate::replay::from_json::<
+                                        crate::types::TeamCandidateState,
+                                    >(value)?,
+                                )
+                        }
+                        Op::Ne => {
+                            w.state()
+                                .ne(
+                                    crate::replay::from_json::<
+                                        crate::types::TeamCandidateState,
+                                    >(value)?,
+                                )
+                        }
+                        Op::In => {
+                            w.state()
+                                .is_in(
+                                    crate::replay::from_json_list::<
+                                        crate::types::TeamCandidateState,
+                                    >(value)?,
+                                )
+                        }
+                        Op::Nin => {
+                            w.state()
+                                .nin(
+                                    crate::replay::from_json_list::<
+                                        crate::types::TeamCandidateState,
+                                    >(value)?,
+                                )
+                        }
+                        #[allow(unreachable_patterns)]
+                        other => {
+                            return Err(
+                                format!(
+                                    "`{}` cannot be used with `{}`", other.wire(), "state"
+                                ),
+                            );
+                        }
+                    }
+                }
+                "id" => {
+                    match op {
+                        Op::Eq => {
+                            w.id()
+                                .eq(crate::replay::from_json::<TeamCandidateId>(value)?)
+                        }
+                        Op::Ne => {
+                            w.id()
+                                .ne(crate::replay::from_json::<TeamCandidateId>(value)?)
+                        }
+                        Op::In => {
+                            w.id()
+                                .is_in(
+                                    crate::replay::from_json_list::<TeamCandidateId>(value)?,
+                                )
+                        }
+                        Op::Nin => {
+                            w.id()
+                                .nin(
+                                    crate::replay::from_json_list::<TeamCandidateId>(value)?,
+                                )
+                        }
+                        #[allow(unreachable_patterns)]
+                        other => {
+                            return Err(
+                                format!("`{}` cannot be used with `{}`", other.wire(), "id"),
+                            );
+                        }
+                    }
+                }
+                "archived" => {
+                    match op {
+                        Op::Eq => {
+                            w.archived().eq(crate::replay::from_json::<bool>(value)?)
+                        }
+                        Op::Ne => {
+                            w.archived().ne(crate::replay::from_json::<bool>(value)?)
+                        }
+                        #[allow(unreachable_patterns)]
+                        other => {
+                            return Err(
+                                format!(
+                                    "`{}` cannot be used with `{}`", other.wire(), "archived"
+                                ),
+                            );
+                        }
+                    }
+                }
+                "q" => {
+                    match op {
+                        Op::Eq => w.q(crate::replay::from_json::<String>(value)?),
+                        other => {
+                            return Err(
+                                format!("`{}` cannot be used with `{}`", other.wire(), "q"),
+                            );
+                        }
+                    }
+                }
+                "name" => {
+                    match op {
+                        Op::Eq => w.name().eq(crate::replay::from_json::<String>(value)?),
+                        Op::Ne => w.name().ne(crate::replay::from_json::<String>(value)?),
+                        Op::Contains => {
+                            w.name().contains(crate::replay::from_json::<String>(value)?)
+                        }
+                        Op::In => {
+                            w.name()
+                                .is_in(crate::replay::from_json_list::<String>(value)?)
+                        }
+                        Op::Nin => {
+                            w.name().nin(crate::replay::from_json_list::<String>(value)?)
+                        }
+                        #[allow(unreachable_patterns)]
+                        other => {
+                            return Err(
+                                format!(
+                                    "`{}` cannot be used with `{}`", other.wire(), "name"
+                                ),
+                            );
+                        }
+                    }
+                }
+                "first_name" => {
+                    match op {
+                        Op::Eq => {
+                            w.first_name().eq(crate::replay::from_json::<String>(value)?)
+                        }
+                        Op::Ne => {
+                            w.first_name().ne(crate::replay::from_json::<String>(value)?)
+                        }
+                        Op::Contains => {
+                            w.first_name()
+                                .contains(crate::replay::from_json::<String>(value)?)
+                        }
+                        Op::In => {
+                            w.first_name()
+                                .is_in(crate::replay::from_json_list::<String>(value)?)
+                        }
+                        Op::Nin => {
+                            w.first_name()
+                                .nin(crate::replay::from_json_list::<String>(value)?)
+                        }
+                        #[allow(unreachable_patterns)]
+                        other => {
+                            return Err(
+                                format!(
+                                    "`{}` cannot be used with `{}`", other.wire(), "first_name"
+                                ),
+                            );
+                        }
+                    }
+                }
+                "last_name" => {
+                    match op {
+                        Op::Eq => {
+                            w.last_name().eq(crate::replay::from_json::<String>(value)?)
+                        }
+                        Op::Ne => {
+                            w.last_name().ne(crate::replay::from_json::<String>(value)?)
+                        }
+                        Op::Contains => {
+                            w.last_name()
+                                .contains(crate::replay::from_json::<String>(value)?)
+                        }
+                        Op::In => {
+                            w.last_name()
+                                .is_in(crate::replay::from_json_list::<String>(value)?)
+                        }
+                        Op::Nin => {
+                            w.last_name()
+                                .nin(crate::replay::from_json_list::<String>(value)?)
+                        }
+                        #[allow(unreachable_patterns)]
+                        other => {
+                            return Err(
+                                format!(
+                                    "`{}` cannot be used with `{}`", other.wire(), "last_name"
+                                ),
+                            );
+                        }
+                    }
+                }
+                "test_team_member" => {
+                    match op {
+                        Op::Eq => {
+                            w.test_team_member()
+                                .eq(crate::replay::from_json::<bool>(value)?)
+                        }
+                        Op::Ne => {
+                            w.test_team_member()
+                                .ne(crate::replay::from_json::<bool>(value)?)
+                        }
+                        #[allow(unreachable_patterns)]
+                        other => {
+                            return Err(
+                                format!(
+                                    "`{}` cannot be used with `{}`", other.wire(),
+                                    "test_team_member"
+                                ),
+                            );
+                        }
+                    }
+                }
+                "assessment_ids" => {
+                    match op {
+                        Op::Eq => {
+                            w.assessment_ids()
+                                .eq(
+                                    crate::replay::from_json::<
+                                        crate::assessments::AssessmentId,
+                                    >(value)?,
+                                )
+                        }
+                        Op::Ne => {
+                            w.assessment_ids()
+                                .ne(
+                                    crate::replay::from_json::<
+                                        crate::assessments::AssessmentId,
+                                    >(value)?,
+                                )
+                        }
+                        Op::In => {
+                            w.assessment_ids()
+                                .is_in(
+                                    crate::replay::from_json_list::<
+                                        crate::assessments::AssessmentId,
+                                    >(value)?,
+                                )
+                        }
+                        Op::Nin => {
+                            w.assessment_ids()
+                                .nin(
+                                    crate::replay::from_json_list::<
+                                        crate::assessments::AssessmentId,
+                                    >(value)?,
+                                )
+                        }
+                        #[allow(unreachable_patterns)]
+                        other => {
+                            return Err(
+                                format!(
+                                    "`{}` cannot be used with `{}`", other.wire(),
+                                    "assessment_ids"
+                                ),
+                            );
+                        }
+                    }
+                }
+                "assigned_team_member_ids" => {
+                    match op {
+                        Op::Eq => {
+                            w.assigned_team_member_ids()
+                                .eq(
+                                    crate::replay::from_json::<
+                                        crate::team_members::TeamMemberId,
+                                    >(value)?,
+                                )
+                        }
+                        Op::Ne => {
+                            w.assigned_team_member_ids()
+                                .ne(
+                                    crate::replay::from_json::<
+                                        crate::team_members::TeamMemberId,
+                                    >(value)?,
+                                )
+                        }
+                        Op::In => {
+                            w.assigned_team_member_ids()
+                                .is_in(
+                                    crate::replay::from_json_list::<
+                                        crate::team_members::TeamMemberId,
+                                    >(value)?,
+                                )
+                        }
+                        Op::Nin => {
+                            w.assigned_team_member_ids()
+                                .nin(
+                                    crate::replay::from_json_list::<
+                                        crate::team_members::TeamMemberId,
+                                    >(value)?,
+                                )
+                        }
+                        #[allow(unreachable_patterns)]
+                        other => {
+                            return Err(
+                                format!(
+                                    "`{}` cannot be used with `{}`", other.wire(),
+                                    "assigned_team_member_ids"
+                                ),
+                            );
+                        }
+                    }
+                }
+                "reviewed_by_ids" => {
+                    match op {
+                        Op::Eq => {
+                            w.reviewed_by_ids()
+                                .eq(
+                                    crate::replay::from_json::<
+                                        crate::team_members::TeamMemberId,
+                                    >(value)?,
+                                )
+                        }
+                        Op::Ne => {
+                            w.reviewed_by_ids()
+                                .ne(
+                                    crate::replay::from_json::<
+                                        crate::team_members::TeamMemberId,
+                                    >(value)?,
+                                )
+                        }
+                        Op::In => {
+                            w.reviewed_by_ids()
+                                .is_in(
+                                    crate::replay::from_json_list::<
+                                        crate::team_members::TeamMemberId,
+                                    >(value)?,
+                                )
+                        }
+                        Op::Nin => {
+                            w.reviewed_by_ids()
+                                .nin(
+                                    crate::replay::from_json_list::<
+                                        crate::team_members::TeamMemberId,
+                                    >(value)?,
+                                )
+                        }
+                        #[allow(unreachable_patterns)]
+                        other => {
+                            return Err(
+                                format!(
+                                    "`{}` cannot be used with `{}`", other.wire(),
+                                    "reviewed_by_ids"
+                                ),
+                            );
+                        }
+                    }
+                }
+                "interact_sessions" => {
+                    match op {
+                        Op::Eq => {
+                            w.interact_sessions()
+                                .eq(crate::replay::from_json::<i64>(value)?)
+                        }
+                        Op::Ne => {
+                            w.interact_sessions()
+                                .ne(crate::replay::from_json::<i64>(value)?)
+                        }
+                        Op::Gt => {
+                            w.interact_sessions()
+                                .gt(crate::replay::from_json::<i64>(value)?)
+                        }
+                        Op::Gte => {
+                            w.interact_sessions()
+                                .gte(crate::replay::from_json::<i64>(value)?)
+                        }
+                        Op::Lt => {
+                            w.interact_sessions()
+                                .lt(crate::replay::from_json::<i64>(value)?)
+                        }
+                        Op::Lte => {
+                            w.interact_sessions()
+                                .lte(crate::replay::from_json::<i64>(value)?)
+                        }
+                        Op::In => {
+                            w.interact_sessions()
+                                .is_in(crate::replay::from_json_list::<i64>(value)?)
+                        }
+                        Op::Nin => {
+                            w.interact_sessions()
+                                .nin(crate::replay::from_json_list::<i64>(value)?)
+                        }
+                        #[allow(unreachable_patterns)]
+                        other => {
+                            return Err(
+                                format!(
+                                    "`{}` cannot be used with `{}`", other.wire(),
+                                    "interact_sessions"
+                                ),
+                            );
+                        }
+                    }
+                }
+                "labels" => {
+                    match op {
+                        Op::Eq => {
+                            w.labels().eq(crate::replay::from_json::<String>(value)?)
+                        }
+                        Op::Ne => {
+                            w.labels().ne(crate::replay::from_json::<String>(value)?)
+                        }
+                        Op::Contains => {
+                            w.labels()
+                                .contains(crate::replay::from_json::<String>(value)?)
+                        }
+                        Op::In => {
+                            w.labels()
+                                .is_in(crate::replay::from_json_list::<String>(value)?)
+                        }
+                        Op::Nin => {
+                            w.labels()
+                                .nin(crate::replay::from_json_list::<String>(value)?)
+                        }
+                        #[allow(unreachable_patterns)]
+                        other => {
+                            return Err(
+                                format!(
+                                    "`{}` cannot be used with `{}`", other.wire(), "labels"
+                                ),
+                            );
+                        }
+                    }
+                }
+                "created_at" => {
+                    match op {
+                        Op::Eq => {
+                            w.created_at()
+                                .eq(
+                                    crate::replay::from_json::<
+                                        chrono::DateTime<chrono::FixedOffset>,
+                                    >(value)?,
+                                )
+                        }
+                        Op::Ne => {
+                            w.created_at()
+                                .ne(
+                                    crate::replay::from_json::<
+                                        chrono::DateTime<chrono::FixedOffset>,
+                                    >(value)?,
+                                )
+                        }
+                        Op::Gt => {
+                            w.created_at()
+                                .gt(
+                                    crate::replay::from_json::<
+                                        chrono::DateTime<chrono::FixedOffset>,
+                                    >(value)?,
+                                )
+                        }
+                        Op::Gte => {
+                            w.created_at()
+                                .gte(
+                                    crate::replay::from_json::<
+                                        chrono::DateTime<chrono::FixedOffset>,
+                                    >(value)?,
+                                )
+                        }
+                        Op::Lt => {
+                            w.created_at()
+                                .lt(
+                                    crate::replay::from_json::<
+                                        chrono::DateTime<chrono::FixedOffset>,
+                                    >(value)?,
+                                )
+                        }
+                        Op::Lte => {
+                            w.created_at()
+                                .lte(
+                                    crate::replay::from_json::<
+                                        chrono::DateTime<chrono::FixedOffset>,
+                                    >(value)?,
+                                )
+                        }
+                        Op::In => {
+                            w.created_at()
+                                .is_in(
+                                    crate::replay::from_json_list::<
+                                        chrono::DateTime<chrono::FixedOffset>,
+                                    >(value)?,
+                                )
+                        }
+                        Op::Nin => {
+                            w.created_at()
+                                .nin(
+                                    crate::replay::from_json_list::<
+                                        chrono::DateTime<chrono::FixedOffset>,
+                                    >(value)?,
+                                )
+                        }
+                        #[allow(unreachable_patterns)]
+                        other => {
+                            return Err(
+                                format!(
+                                    "`{}` cannot be used with `{}`", other.wire(), "created_at"
+                                ),
+                            );
+                        }
+                    }
+                }
+                "updated_at" => {
+                    match op {
+                        Op::Eq => {
+                            w.updated_at()
+                                .eq(
+                                    crate::replay::from_json::<
+                                        chrono::DateTime<chrono::FixedOffset>,
+                                    >(value)?,
+                                )
+                        }
+                        Op::Ne => {
+                            w.updated_at()
+                                .ne(
+                                    crate::replay::from_json::<
+                                        chrono::DateTime<chrono::FixedOffset>,
+                                    >(value)?,
+                                )
+                        }
+                        Op::Gt => {
+                            w.updated_at()
+                                .gt(
+                                    crate::replay::from_json::<
+                                        chrono::DateTime<chrono::FixedOffset>,
+                                    >(value)?,
+                                )
+                        }
+                        Op::Gte => {
+                            w.updated_at()
+                                .gte(
+                                    crate::replay::from_json::<
+                                        chrono::DateTime<chrono::FixedOffset>,
+                                    >(value)?,
+                                )
+                        }
+                        Op::Lt => {
+                            w.updated_at()
+                                .lt(
+                                    crate::replay::from_json::<
+                                        chrono::DateTime<chrono::FixedOffset>,
+                                    >(value)?,
+                                )
+                        }
+                        Op::Lte => {
+                            w.updated_at()
+                                .lte(
+                                    crate::replay::from_json::<
+                                        chrono::DateTime<chrono::FixedOffset>,
+                                    >(value)?,
+                                )
+                        }
+                        Op::In => {
+                            w.updated_at()
+                                .is_in(
+                                    crate::replay::from_json_list::<
+                                        chrono::DateTime<chrono::FixedOffset>,
+                                    >(value)?,
+                                )
+                        }
+                        Op::Nin => {
+                            w.updated_at()
+                                .nin(
+                                    crate::replay::from_json_list::<
+                                        chrono::DateTime<chrono::FixedOffset>,
+                                    >(value)?,
+                                )
+                        }
+                        #[allow(unreachable_patterns)]
+                        other => {
+                            return Err(
+                                format!(
+                                    "`{}` cannot be used with `{}`", other.wire(), "updated_at"
+                                ),
+                            );
+                        }
+                    }
+                }
+                "email" => {
+                    match op {
+                        Op::Eq => {
+                            w.email().eq(crate::replay::from_json::<String>(value)?)
+                        }
+                        Op::Ne => {
+                            w.email().ne(crate::replay::from_json::<String>(value)?)
+                        }
+                        Op::Contains => {
+                            w.email()
+                                .contains(crate::replay::from_json::<String>(value)?)
+                        }
+                        Op::In => {
+                            w.email()
+                                .is_in(crate::replay::from_json_list::<String>(value)?)
+                        }
+                        Op::Nin => {
+                            w.email()
+                                .nin(crate::replay::from_json_list::<String>(value)?)
+                        }
+                        #[allow(unreachable_patterns)]
+                        other => {
+                            return Err(
+                                format!(
+                                    "`{}` cannot be used with `{}`", other.wire(), "email"
+                                ),
+                            );
+                        }
+                    }
+                }
+                "demo_data" => {
+                    match op {
+                        Op::Eq => {
+                            w.demo_data().eq(crate::replay::from_json::<bool>(value)?)
+                        }
+                        Op::Ne => {
+                            w.demo_data().ne(crate::replay::from_json::<bool>(value)?)
+                        }
+                        #[allow(unreachable_patterns)]
+                        other => {
+                            return Err(
+                                format!(
+                                    "`{}` cannot be used with `{}`", other.wire(), "demo_data"
+                                ),
+                            );
+                        }
+                    }
+                }
+                "digest.recently_abandoned" => {
+                    match op {
+                        Op::Eq => {
+                            w.digest_recently_abandoned()
+                                .eq(crate::replay::from_json::<bool>(value)?)
+                        }
+                        Op::Ne => {
+                            w.digest_recently_abandoned()
+                                .ne(crate::replay::from_json::<bool>(value)?)
+                        }
+                        #[allow(unreachable_patterns)]
+                        other => {
+                            return Err(
+                                format!(
+                                    "`{}` cannot be used with `{}`", other.wire(),
+                                    "digest.recently_abandoned"
+                                ),
+                            );
+                        }
+                    }
+                }
+                "digest.interact_sessions_count" => {
+                    match op {
+                        Op::Eq => {
+                            w.digest_interact_sessions_count()
+                                .eq(crate::replay::from_json::<i64>(value)?)
+                        }
+                        Op::Ne => {
+                            w.digest_interact_sessions_count()
+                                .ne(crate::replay::from_json::<i64>(value)?)
+                        }
+                        Op::Gt => {
+                            w.digest_interact_sessions_count()
+                                .gt(crate::replay::from_json::<i64>(value)?)
+                        }
+                        Op::Gte => {
+                            w.digest_interact_sessions_count()
+                                .gte(crate::replay::from_json::<i64>(value)?)
+                        }
+                        Op::Lt => {
+                            w.digest_interact_sessions_count()
+                                .lt(crate::replay::from_json::<i64>(value)?)
+                        }
+                        Op::Lte => {
+                            w.digest_interact_sessions_count()
+                                .lte(crate::replay::from_json::<i64>(value)?)
+                        }
+                        Op::In => {
+                            w.digest_interact_sessions_count()
+                                .is_in(crate::replay::from_json_list::<i64>(value)?)
+                        }
+                        Op::Nin => {
+                            w.digest_interact_sessions_count()
+                                .nin(crate::replay::from_json_list::<i64>(value)?)
+                        }
+                        #[allow(unreachable_patterns)]
+                        other => {
+                            return Err(
+                                format!(
+                                    "`{}` cannot be used with `{}`", other.wire(),
+                                    "digest.interact_sessions_count"
+                                ),
+                            );
+                        }
+                    }
+                }
+                "digest.reviewed_by_ids" => {
+                    match op {
+                        Op::Eq => {
+                            w.digest_reviewed_by_ids()
+                                .eq(
+                                    crate::replay::from_json::<
+                                        crate::team_members::TeamMemberId,
+                                    >(value)?,
+                                )
+                        }
+                        Op::Ne => {
+                            w.digest_reviewed_by_ids()
+                                .ne(
+                                    crate::replay::from_json::<
+                                        crate::team_members::TeamMemberId,
+                                    >(value)?,
+                                )
+                        }
+                        Op::In => {
+                            w.digest_reviewed_by_ids()
+                                .is_in(
+                                    crate::replay::from_json_list::<
+                                        crate::team_members::TeamMemberId,
+                                    >(value)?,
+                                )
+                        }
+                        Op::Nin => {
+                            w.digest_reviewed_by_ids()
+                                .nin(
+                                    crate::replay::from_json_list::<
+                                        crate::team_members::TeamMemberId,
+                                    >(value)?,
+                                )
+                        }
+                        #[allow(unreachable_patterns)]
+                        other => {
+                            return Err(
+                                format!(
+                                    "`{}` cannot be used with `{}`", other.wire(),
+                                    "digest.reviewed_by_ids"
+                                ),
+                            );
+                        }
+                    }
+                }
+                "cohort_ids" => {
+                    match op {
+                        Op::Eq => {
+                            w.cohort_ids()
+                                .eq(
+                                    crate::replay::from_json::<
+                                        crate::assessment_cohorts::AssessmentCohortId,
+                                    >(value)?,
+                                )
+                        }
+                        Op::Ne => {
+                            w.cohort_ids()
+                                .ne(
+                                    crate::replay::from_json::<
+                                        crate::assessment_cohorts::AssessmentCohortId,
+                                    >(value)?,
+                                )
+                        }
+                        Op::In => {
+                            w.cohort_ids()
+                                .is_in(
+                                    crate::replay::from_json_list::<
+                                        crate::assessment_cohorts::AssessmentCohortId,
+                                    >(value)?,
+                                )
+                        }
+                        Op::Nin => {
+                            w.cohort_ids()
+                                .nin(
+                                    crate::replay::from_json_list::<
+                                        crate::assessment_cohorts::AssessmentCohortId,
+                                    >(value)?,
+                                )
+                        }
+                        #[allow(unreachable_patterns)]
+                        other => {
+                            return Err(
+                                format!(
+                                    "`{}` cannot be used with `{}`", other.wire(), "cohort_ids"
+                                ),
+                            );
+                        }
+                    }
+                }
+                "alternate_id" => {
+                    match op {
+                        Op::Eq => {
+                            w.alternate_id()
+                                .eq(crate::replay::from_json::<String>(value)?)
+                        }
+                        Op::Ne => {
+                            w.alternate_id()
+                                .ne(crate::replay::from_json::<String>(value)?)
+                        }
+                        Op::Contains => {
+                            w.alternate_id()
+                                .contains(crate::replay::from_json::<String>(value)?)
+                        }
+                        Op::In => {
+                            w.alternate_id()
+                                .is_in(crate::replay::from_json_list::<String>(value)?)
+                        }
+                        Op::Nin => {
+                            w.alternate_id()
+                                .nin(crate::replay::from_json_list::<String>(value)?)
+                        }
+                        #[allow(unreachable_patterns)]
+                        other => {
+                            return Err(
+                                format!(
+                                    "`{}` cannot be used with `{}`", other.wire(),
+                                    "alternate_id"
+                                ),
+                            );
+                        }
+                    }
+                }
+                other => return Err(format!("`{other}` is not a filterable field here")),
+            };
+        }
+        Ok(w)
+    }
 }
 impl crate::filter::Filter for Where {
     fn conditions(&self) -> &crate::filter::Conditions {
@@ -918,6 +1738,34 @@ impl ListInclude for include::SolutionReviews {
 }
 impl ListInclude for include::AssessmentResultReviews {
     const WIRE: &'static str = "assessment_result_reviews";
+}
+#[cfg(feature = "conformance")]
+#[doc(hidden)]
+#[allow(unused_variables)]
+pub async fn __replay_list(
+    client: &crate::Client,
+    call: &crate::replay::ReplayCall,
+) -> Result<serde_json::Value, String> {
+    #[allow(unused_mut)]
+    let mut req = client.team_candidates().list();
+    if let Some(text) = call.query_raw("where") {
+        req = req.filter(Where::__replay(text)?);
+    }
+    for relation in call.includes() {
+        req = match relation {
+            "assessments" => req.include(include::Assessments),
+            "assessment_results" => req.include(include::AssessmentResults),
+            "solutions" => req.include(include::Solutions),
+            "assessment_invitations" => req.include(include::AssessmentInvitations),
+            "notes" => req.include(include::Notes),
+            "assigned_team_members" => req.include(include::AssignedTeamMembers),
+            "solution_reviews" => req.include(include::SolutionReviews),
+            "assessment_result_reviews" => req.include(include::AssessmentResultReviews),
+            other => return Err(format!("`{other}` is not an include of this endpoint")),
+        };
+    }
+    let response = req.send().await.map_err(|e| e.to_string())?;
+    crate::replay::to_value(&response)
 }
 /// A request to [`TeamCandidatesApi::get`]: set its options, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
@@ -981,6 +1829,31 @@ impl GetInclude for include::SolutionReviews {
 }
 impl GetInclude for include::AssessmentResultReviews {
     const WIRE: &'static str = "assessment_result_reviews";
+}
+#[cfg(feature = "conformance")]
+#[doc(hidden)]
+#[allow(unused_variables)]
+pub async fn __replay_get(
+    client: &crate::Client,
+    call: &crate::replay::ReplayCall,
+) -> Result<serde_json::Value, String> {
+    #[allow(unused_mut)]
+    let mut req = client.team_candidates().get(call.path::<TeamCandidateId>("id")?);
+    for relation in call.includes() {
+        req = match relation {
+            "assessments" => req.include(include::Assessments),
+            "assessment_results" => req.include(include::AssessmentResults),
+            "solutions" => req.include(include::Solutions),
+            "assessment_invitations" => req.include(include::AssessmentInvitations),
+            "notes" => req.include(include::Notes),
+            "assigned_team_members" => req.include(include::AssignedTeamMembers),
+            "solution_reviews" => req.include(include::SolutionReviews),
+            "assessment_result_reviews" => req.include(include::AssessmentResultReviews),
+            other => return Err(format!("`{other}` is not an include of this endpoint")),
+        };
+    }
+    let response = req.send().await.map_err(|e| e.to_string())?;
+    crate::replay::to_value(&response)
 }
 /// A request to [`TeamCandidatesApi::update`]: set its options, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
@@ -1077,6 +1950,37 @@ impl UpdateRequest {
         self.client.send_json(req).await
     }
 }
+#[cfg(feature = "conformance")]
+#[doc(hidden)]
+#[allow(unused_variables)]
+pub async fn __replay_update(
+    client: &crate::Client,
+    call: &crate::replay::ReplayCall,
+) -> Result<serde_json::Value, String> {
+    #[allow(unused_mut)]
+    let mut req = client.team_candidates().update(call.path::<TeamCandidateId>("id")?);
+    if let Some(value) = call.body::<String>(false, "email")? {
+        req = req.email(value);
+    }
+    if let Some(value) = call.body::<String>(false, "first_name")? {
+        req = req.first_name(value);
+    }
+    if let Some(value) = call.body::<String>(false, "last_name")? {
+        req = req.last_name(value);
+    }
+    if let Some(value) = call.body::<String>(false, "alternate_id")? {
+        req = req.alternate_id(value);
+    }
+    if let Some(value) = call.body::<Vec<String>>(false, "labels")? {
+        req = req.labels(value);
+    }
+    if let Some(value) = call.body::<crate::types::CandidateBlinding>(false, "blinding")?
+    {
+        req = req.blinding(value);
+    }
+    let response = req.send().await.map_err(|e| e.to_string())?;
+    crate::replay::to_value(&response)
+}
 /// A request to [`TeamCandidatesApi::bulk_update`]: set its options, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -1143,6 +2047,36 @@ impl BulkUpdateRequest {
         self.client.send_json(req).await
     }
 }
+#[cfg(feature = "conformance")]
+#[doc(hidden)]
+#[allow(unused_variables)]
+pub async fn __replay_bulk_update(
+    client: &crate::Client,
+    call: &crate::replay::ReplayCall,
+) -> Result<serde_json::Value, String> {
+    #[allow(unused_mut)]
+    let mut req = client
+        .team_candidates()
+        .bulk_update(
+            call
+                .body::<Vec<TeamCandidateId>>(true, "ids")?
+                .ok_or("the recorded request lacks the required `ids`")?,
+            call
+                .body::<BulkAction>(true, "bulk_action")?
+                .ok_or("the recorded request lacks the required `bulk_action`")?,
+        );
+    if let Some(value) = call.body::<Vec<String>>(false, "add_labels")? {
+        req = req.add_labels(value);
+    }
+    if let Some(value) = call.body::<Vec<String>>(false, "remove_labels")? {
+        req = req.remove_labels(value);
+    }
+    if let Some(value) = call.body::<String>(false, "add_note")? {
+        req = req.add_note(value);
+    }
+    let response = req.send().await.map_err(|e| e.to_string())?;
+    crate::replay::to_value(&response)
+}
 /// A request to [`TeamCandidatesApi::approve`]: set its options, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -1168,6 +2102,18 @@ impl ApproveRequest {
         self.client.send_json(req).await
     }
 }
+#[cfg(feature = "conformance")]
+#[doc(hidden)]
+#[allow(unused_variables)]
+pub async fn __replay_approve(
+    client: &crate::Client,
+    call: &crate::replay::ReplayCall,
+) -> Result<serde_json::Value, String> {
+    #[allow(unused_mut)]
+    let mut req = client.team_candidates().approve(call.path::<TeamCandidateId>("id")?);
+    let response = req.send().await.map_err(|e| e.to_string())?;
+    crate::replay::to_value(&response)
+}
 /// A request to [`TeamCandidatesApi::reject`]: set its options, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -1192,6 +2138,18 @@ impl RejectRequest {
         let req = self.build();
         self.client.send_json(req).await
     }
+}
+#[cfg(feature = "conformance")]
+#[doc(hidden)]
+#[allow(unused_variables)]
+pub async fn __replay_reject(
+    client: &crate::Client,
+    call: &crate::replay::ReplayCall,
+) -> Result<serde_json::Value, String> {
+    #[allow(unused_mut)]
+    let mut req = client.team_candidates().reject(call.path::<TeamCandidateId>("id")?);
+    let response = req.send().await.map_err(|e| e.to_string())?;
+    crate::replay::to_value(&response)
 }
 /// A request to [`TeamCandidatesApi::archive`]: set its options, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
@@ -1233,6 +2191,21 @@ impl ArchiveRequest {
         self.client.send_json(req).await
     }
 }
+#[cfg(feature = "conformance")]
+#[doc(hidden)]
+#[allow(unused_variables)]
+pub async fn __replay_archive(
+    client: &crate::Client,
+    call: &crate::replay::ReplayCall,
+) -> Result<serde_json::Value, String> {
+    #[allow(unused_mut)]
+    let mut req = client.team_candidates().archive(call.path::<TeamCandidateId>("id")?);
+    if let Some(value) = call.body::<Vec<String>>(false, "labels")? {
+        req = req.labels(value);
+    }
+    let response = req.send().await.map_err(|e| e.to_string())?;
+    crate::replay::to_value(&response)
+}
 /// A request to [`TeamCandidatesApi::unarchive`]: set its options, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -1257,6 +2230,20 @@ impl UnarchiveRequest {
         let req = self.build();
         self.client.send_json(req).await
     }
+}
+#[cfg(feature = "conformance")]
+#[doc(hidden)]
+#[allow(unused_variables)]
+pub async fn __replay_unarchive(
+    client: &crate::Client,
+    call: &crate::replay::ReplayCall,
+) -> Result<serde_json::Value, String> {
+    #[allow(unused_mut)]
+    let mut req = client
+        .team_candidates()
+        .unarchive(call.path::<TeamCandidateId>("id")?);
+    let response = req.send().await.map_err(|e| e.to_string())?;
+    crate::replay::to_value(&response)
 }
 /// A request to [`TeamCandidatesApi::assign`]: set its options, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
@@ -1292,6 +2279,27 @@ impl AssignRequest {
         self.client.send_json(req).await
     }
 }
+#[cfg(feature = "conformance")]
+#[doc(hidden)]
+#[allow(unused_variables)]
+pub async fn __replay_assign(
+    client: &crate::Client,
+    call: &crate::replay::ReplayCall,
+) -> Result<serde_json::Value, String> {
+    #[allow(unused_mut)]
+    let mut req = client
+        .team_candidates()
+        .assign(
+            call.path::<TeamCandidateId>("id")?,
+            call
+                .body::<
+                    Vec<crate::team_members::TeamMemberId>,
+                >(false, "team_member_ids")?
+                .ok_or("the recorded request lacks the required `team_member_ids`")?,
+        );
+    let response = req.send().await.map_err(|e| e.to_string())?;
+    crate::replay::to_value(&response)
+}
 /// A request to [`TeamCandidatesApi::forget`]: set its options, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -1316,4 +2324,16 @@ impl ForgetRequest {
         let req = self.build();
         self.client.send_json(req).await
     }
+}
+#[cfg(feature = "conformance")]
+#[doc(hidden)]
+#[allow(unused_variables)]
+pub async fn __replay_forget(
+    client: &crate::Client,
+    call: &crate::replay::ReplayCall,
+) -> Result<serde_json::Value, String> {
+    #[allow(unused_mut)]
+    let mut req = client.team_candidates().forget(call.path::<TeamCandidateId>("id")?);
+    let response = req.send().await.map_err(|e| e.to_string())?;
+    crate::replay::to_value(&response)
 }

@@ -251,3 +251,63 @@ impl UpdateRequest {
         self.client.send_json(req).await
     }
 }
+#[cfg(feature = "conformance")]
+#[doc(hidden)]
+#[allow(unused_variables)]
+pub async fn __replay_update(
+    client: &crate::Client,
+    call: &crate::replay::ReplayCall,
+) -> Result<serde_json::Value, String> {
+    #[allow(unused_mut)]
+    let mut req = client
+        .team_member_privileges()
+        .update(call.path::<crate::team_members::TeamMemberId>("id")?);
+    if let Some(value) = call
+        .body::<crate::team_members::PrivilegeScope>(false, "view_challenges")?
+    {
+        req = req.view_challenges(value);
+    }
+    if let Some(value) = call
+        .body::<crate::team_members::PrivilegeScope>(false, "manage_challenges")?
+    {
+        req = req.manage_challenges(value);
+    }
+    if let Some(value) = call
+        .body::<crate::team_members::PrivilegeScope>(false, "view_assessments")?
+    {
+        req = req.view_assessments(value);
+    }
+    if let Some(value) = call
+        .body::<crate::team_members::PrivilegeScope>(false, "manage_assessments")?
+    {
+        req = req.manage_assessments(value);
+    }
+    if let Some(value) = call
+        .body::<crate::team_members::PrivilegeScope>(false, "view_candidates")?
+    {
+        req = req.view_candidates(value);
+    }
+    if let Some(value) = call.body::<bool>(false, "view_pii_info")? {
+        req = req.view_pii_info(value);
+    }
+    if let Some(value) = call.body::<bool>(false, "review_assessment_result")? {
+        req = req.review_assessment_result(value);
+    }
+    if let Some(value) = call.body::<bool>(false, "review_candidates")? {
+        req = req.review_candidates(value);
+    }
+    if let Some(value) = call.body::<bool>(false, "invite_candidate")? {
+        req = req.invite_candidate(value);
+    }
+    if let Some(value) = call.body::<bool>(false, "manage_billing")? {
+        req = req.manage_billing(value);
+    }
+    if let Some(value) = call.body::<bool>(false, "manage_team_settings")? {
+        req = req.manage_team_settings(value);
+    }
+    if let Some(value) = call.body::<bool>(false, "manage_candidates")? {
+        req = req.manage_candidates(value);
+    }
+    let response = req.send().await.map_err(|e| e.to_string())?;
+    crate::replay::to_value(&response)
+}

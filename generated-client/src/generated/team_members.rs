@@ -693,6 +693,25 @@ impl ListInclude for include::AuthoredChallenges {
 impl ListInclude for include::AuthoredAssessments {
     const WIRE: &'static str = "authored_assessments";
 }
+#[cfg(feature = "conformance")]
+#[doc(hidden)]
+#[allow(unused_variables)]
+pub async fn __replay_list(
+    client: &crate::Client,
+    call: &crate::replay::ReplayCall,
+) -> Result<serde_json::Value, String> {
+    #[allow(unused_mut)]
+    let mut req = client.team_members().list();
+    for relation in call.includes() {
+        req = match relation {
+            "authored_challenges" => req.include(include::AuthoredChallenges),
+            "authored_assessments" => req.include(include::AuthoredAssessments),
+            other => return Err(format!("`{other}` is not an include of this endpoint")),
+        };
+    }
+    let response = req.send().await.map_err(|e| e.to_string())?;
+    crate::replay::to_value(&response)
+}
 /// A request to [`TeamMembersApi::get`]: set its options, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -737,4 +756,23 @@ impl GetInclude for include::AuthoredChallenges {
 }
 impl GetInclude for include::AuthoredAssessments {
     const WIRE: &'static str = "authored_assessments";
+}
+#[cfg(feature = "conformance")]
+#[doc(hidden)]
+#[allow(unused_variables)]
+pub async fn __replay_get(
+    client: &crate::Client,
+    call: &crate::replay::ReplayCall,
+) -> Result<serde_json::Value, String> {
+    #[allow(unused_mut)]
+    let mut req = client.team_members().get(call.path::<TeamMemberId>("id")?);
+    for relation in call.includes() {
+        req = match relation {
+            "authored_challenges" => req.include(include::AuthoredChallenges),
+            "authored_assessments" => req.include(include::AuthoredAssessments),
+            other => return Err(format!("`{other}` is not an include of this endpoint")),
+        };
+    }
+    let response = req.send().await.map_err(|e| e.to_string())?;
+    crate::replay::to_value(&response)
 }

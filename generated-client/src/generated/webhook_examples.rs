@@ -180,6 +180,20 @@ impl SimulateAssessmentResultStartedRequest {
         self.client.send_json(req).await
     }
 }
+#[cfg(feature = "conformance")]
+#[doc(hidden)]
+#[allow(unused_variables)]
+pub async fn __replay_simulate_assessment_result_started(
+    client: &crate::Client,
+    call: &crate::replay::ReplayCall,
+) -> Result<serde_json::Value, String> {
+    #[allow(unused_mut)]
+    let mut req = client
+        .webhook_examples()
+        .simulate_assessment_result_started(call.path::<String>("id")?);
+    let response = req.send().await.map_err(|e| e.to_string())?;
+    crate::replay::to_value(&response)
+}
 /// A request to [`WebhookExamplesApi::simulate_assessment_result_submitted`]: set its options, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -206,6 +220,20 @@ impl SimulateAssessmentResultSubmittedRequest {
         let req = self.build();
         self.client.send_json(req).await
     }
+}
+#[cfg(feature = "conformance")]
+#[doc(hidden)]
+#[allow(unused_variables)]
+pub async fn __replay_simulate_assessment_result_submitted(
+    client: &crate::Client,
+    call: &crate::replay::ReplayCall,
+) -> Result<serde_json::Value, String> {
+    #[allow(unused_mut)]
+    let mut req = client
+        .webhook_examples()
+        .simulate_assessment_result_submitted(call.path::<String>("id")?);
+    let response = req.send().await.map_err(|e| e.to_string())?;
+    crate::replay::to_value(&response)
 }
 /// A request to [`WebhookExamplesApi::simulate_solution_updated`]: set its options, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
@@ -234,6 +262,20 @@ impl SimulateSolutionUpdatedRequest {
         self.client.send_json(req).await
     }
 }
+#[cfg(feature = "conformance")]
+#[doc(hidden)]
+#[allow(unused_variables)]
+pub async fn __replay_simulate_solution_updated(
+    client: &crate::Client,
+    call: &crate::replay::ReplayCall,
+) -> Result<serde_json::Value, String> {
+    #[allow(unused_mut)]
+    let mut req = client
+        .webhook_examples()
+        .simulate_solution_updated(call.path::<String>("id")?);
+    let response = req.send().await.map_err(|e| e.to_string())?;
+    crate::replay::to_value(&response)
+}
 /// A request to [`WebhookExamplesApi::simulate_team_candidate_state_changed`]: set its options, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -260,6 +302,20 @@ impl SimulateTeamCandidateStateChangedRequest {
         let req = self.build();
         self.client.send_json(req).await
     }
+}
+#[cfg(feature = "conformance")]
+#[doc(hidden)]
+#[allow(unused_variables)]
+pub async fn __replay_simulate_team_candidate_state_changed(
+    client: &crate::Client,
+    call: &crate::replay::ReplayCall,
+) -> Result<serde_json::Value, String> {
+    #[allow(unused_mut)]
+    let mut req = client
+        .webhook_examples()
+        .simulate_team_candidate_state_changed(call.path::<String>("id")?);
+    let response = req.send().await.map_err(|e| e.to_string())?;
+    crate::replay::to_value(&response)
 }
 /// A request to [`WebhookExamplesApi::trigger_solution_updated`]: set its options, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
@@ -294,4 +350,23 @@ impl TriggerSolutionUpdatedRequest {
         let req = self.build()?;
         self.client.send_json(req).await
     }
+}
+#[cfg(feature = "conformance")]
+#[doc(hidden)]
+#[allow(unused_variables)]
+pub async fn __replay_trigger_solution_updated(
+    client: &crate::Client,
+    call: &crate::replay::ReplayCall,
+) -> Result<serde_json::Value, String> {
+    #[allow(unused_mut)]
+    let mut req = client
+        .webhook_examples()
+        .trigger_solution_updated(
+            call.path::<String>("id")?,
+            call
+                .body::<String>(true, "url")?
+                .ok_or("the recorded request lacks the required `url`")?,
+        );
+    let response = req.send().await.map_err(|e| e.to_string())?;
+    crate::replay::to_value(&response)
 }

@@ -423,6 +423,18 @@ impl ListRequest {
         self.client.send_json(req).await
     }
 }
+#[cfg(feature = "conformance")]
+#[doc(hidden)]
+#[allow(unused_variables)]
+pub async fn __replay_list(
+    client: &crate::Client,
+    call: &crate::replay::ReplayCall,
+) -> Result<serde_json::Value, String> {
+    #[allow(unused_mut)]
+    let mut req = client.webhook_subscriptions().list();
+    let response = req.send().await.map_err(|e| e.to_string())?;
+    crate::replay::to_value(&response)
+}
 /// A request to [`WebhookSubscriptionsApi::get`]: set its options, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -447,6 +459,20 @@ impl GetRequest {
         let req = self.build();
         self.client.send_json(req).await
     }
+}
+#[cfg(feature = "conformance")]
+#[doc(hidden)]
+#[allow(unused_variables)]
+pub async fn __replay_get(
+    client: &crate::Client,
+    call: &crate::replay::ReplayCall,
+) -> Result<serde_json::Value, String> {
+    #[allow(unused_mut)]
+    let mut req = client
+        .webhook_subscriptions()
+        .get(call.path::<WebhookSubscriptionId>("id")?);
+    let response = req.send().await.map_err(|e| e.to_string())?;
+    crate::replay::to_value(&response)
 }
 /// A request to [`WebhookSubscriptionsApi::create`]: set its options, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
@@ -492,6 +518,30 @@ impl CreateRequest {
         let req = self.build()?;
         self.client.send_json(req).await
     }
+}
+#[cfg(feature = "conformance")]
+#[doc(hidden)]
+#[allow(unused_variables)]
+pub async fn __replay_create(
+    client: &crate::Client,
+    call: &crate::replay::ReplayCall,
+) -> Result<serde_json::Value, String> {
+    #[allow(unused_mut)]
+    let mut req = client
+        .webhook_subscriptions()
+        .create(
+            call
+                .body::<String>(false, "url")?
+                .ok_or("the recorded request lacks the required `url`")?,
+            call
+                .body::<EventTriggers>(false, "event_triggers")?
+                .ok_or("the recorded request lacks the required `event_triggers`")?,
+        );
+    if let Some(value) = call.body::<String>(false, "name")? {
+        req = req.name(value);
+    }
+    let response = req.send().await.map_err(|e| e.to_string())?;
+    crate::replay::to_value(&response)
 }
 /// A request to [`WebhookSubscriptionsApi::update`]: set its options, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
@@ -555,6 +605,29 @@ impl UpdateRequest {
         self.client.send_json(req).await
     }
 }
+#[cfg(feature = "conformance")]
+#[doc(hidden)]
+#[allow(unused_variables)]
+pub async fn __replay_update(
+    client: &crate::Client,
+    call: &crate::replay::ReplayCall,
+) -> Result<serde_json::Value, String> {
+    #[allow(unused_mut)]
+    let mut req = client
+        .webhook_subscriptions()
+        .update(call.path::<WebhookSubscriptionId>("id")?);
+    if let Some(value) = call.body::<String>(false, "url")? {
+        req = req.url(value);
+    }
+    if let Some(value) = call.body::<EventTriggers>(false, "event_triggers")? {
+        req = req.event_triggers(value);
+    }
+    if let Some(value) = call.body::<String>(false, "name")? {
+        req = req.name(value);
+    }
+    let response = req.send().await.map_err(|e| e.to_string())?;
+    crate::replay::to_value(&response)
+}
 /// A request to [`WebhookSubscriptionsApi::delete`]: set its options, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -580,6 +653,20 @@ impl DeleteRequest {
         self.client.send_empty(req).await
     }
 }
+#[cfg(feature = "conformance")]
+#[doc(hidden)]
+#[allow(unused_variables)]
+pub async fn __replay_delete(
+    client: &crate::Client,
+    call: &crate::replay::ReplayCall,
+) -> Result<serde_json::Value, String> {
+    #[allow(unused_mut)]
+    let mut req = client
+        .webhook_subscriptions()
+        .delete(call.path::<WebhookSubscriptionId>("id")?);
+    let response = req.send().await.map_err(|e| e.to_string())?;
+    crate::replay::to_value(&response)
+}
 /// A request to [`WebhookSubscriptionsApi::delete_by_url`]: set its options, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -604,4 +691,22 @@ impl DeleteByUrlRequest {
         let req = self.build();
         self.client.send_empty(req).await
     }
+}
+#[cfg(feature = "conformance")]
+#[doc(hidden)]
+#[allow(unused_variables)]
+pub async fn __replay_delete_by_url(
+    client: &crate::Client,
+    call: &crate::replay::ReplayCall,
+) -> Result<serde_json::Value, String> {
+    #[allow(unused_mut)]
+    let mut req = client
+        .webhook_subscriptions()
+        .delete_by_url(
+            call
+                .query::<String>("url")?
+                .ok_or("the recorded request lacks the required `url`")?,
+        );
+    let response = req.send().await.map_err(|e| e.to_string())?;
+    crate::replay::to_value(&response)
 }

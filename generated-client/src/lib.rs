@@ -57,3 +57,8 @@ pub mod replay;
 pub use client::{Casing, Client, ClientBuilder, RetryPolicy};
 pub use envelope::{Meta, Page, Record, RecordList};
 pub use error::{Error, Result};
+
+/// The README's examples, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;

@@ -19,6 +19,7 @@ impl AssessmentTemplatesApi {
     pub fn list(&self) -> ListRequest {
         ListRequest {
             client: self.client.clone(),
+            page: None,
         }
     }
     /// Imports the assessment template as a new assessment on your team.
@@ -98,8 +99,14 @@ impl std::fmt::Display for AssessmentTemplateId {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListRequest {
     client: crate::Client,
+    page: Option<u32>,
 }
 impl ListRequest {
+    /// The page to fetch, from 1 (the `page` parameter).
+    pub fn page(mut self, page: u32) -> Self {
+        self.page = Some(page);
+        self
+    }
     /// The HTTP request this builder describes, without sending it.
     #[doc(hidden)]
     pub fn build(&self) -> crate::rt::Request {
@@ -108,6 +115,9 @@ impl ListRequest {
             reqwest::Method::GET,
             "/v1/assessment_templates",
         );
+        if let Some(page) = self.page {
+            req.query("page", page.to_string());
+        }
         req
     }
     /// Sends the request: `GET /v1/assessment_templates`.
@@ -116,6 +126,26 @@ impl ListRequest {
     ) -> crate::Result<crate::Page<crate::assessments::Assessment>> {
         let req = self.build();
         self.client.send_json(req).await
+    }
+    /// Every record of every page, fetched lazily one page at a time, from the page set
+    /// with [`page`](Self::page) (default 1) to the last.
+    pub fn stream(
+        self,
+    ) -> impl futures::Stream<
+        Item = crate::Result<crate::assessments::Assessment>,
+    > + Send + 'static {
+        let first = self.page.unwrap_or(1);
+        crate::pagination::stream(first, move |page| self.clone().page(page).send())
+    }
+    /// Every page, fetched lazily, from the page set with [`page`](Self::page) (default 1)
+    /// to the last.
+    pub fn pages(
+        self,
+    ) -> impl futures::Stream<
+        Item = crate::Result<crate::Page<crate::assessments::Assessment>>,
+    > + Send + 'static {
+        let first = self.page.unwrap_or(1);
+        crate::pagination::pages(first, move |page| self.clone().page(page).send())
     }
 }
 #[cfg(feature = "conformance")]
@@ -127,6 +157,9 @@ pub async fn __replay_list(
 ) -> Result<serde_json::Value, String> {
     #[allow(unused_mut)]
     let mut req = client.assessment_templates().list();
+    if let Some(page) = call.query::<u32>("page")? {
+        req = req.page(page);
+    }
     let response = req.send().await.map_err(|e| e.to_string())?;
     crate::replay::to_value(&response)
 }

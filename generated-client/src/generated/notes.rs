@@ -21,6 +21,7 @@ impl NotesApi {
             client: self.client.clone(),
             notable_id: None,
             includes: Vec::new(),
+            page: None,
         }
     }
     /// Retrieves a specific note by ID.
@@ -246,6 +247,7 @@ pub struct ListRequest {
     client: crate::Client,
     notable_id: Option<String>,
     includes: Vec<&'static str>,
+    page: Option<u32>,
 }
 impl ListRequest {
     /// ID of the parent the notes belong to. Currently only team candidates are supported.
@@ -262,6 +264,11 @@ impl ListRequest {
         }
         self
     }
+    /// The page to fetch, from 1 (the `page` parameter).
+    pub fn page(mut self, page: u32) -> Self {
+        self.page = Some(page);
+        self
+    }
     /// The HTTP request this builder describes, without sending it.
     #[doc(hidden)]
     pub fn build(&self) -> crate::rt::Request {
@@ -271,12 +278,31 @@ impl ListRequest {
             req.query("notable_id", value.clone());
         }
         req.includes(&self.includes);
+        if let Some(page) = self.page {
+            req.query("page", page.to_string());
+        }
         req
     }
     /// Sends the request: `GET /v1/notes`.
     pub async fn send(self) -> crate::Result<crate::Page<Note>> {
         let req = self.build();
         self.client.send_json(req).await
+    }
+    /// Every record of every page, fetched lazily one page at a time, from the page set
+    /// with [`page`](Self::page) (default 1) to the last.
+    pub fn stream(
+        self,
+    ) -> impl futures::Stream<Item = crate::Result<Note>> + Send + 'static {
+        let first = self.page.unwrap_or(1);
+        crate::pagination::stream(first, move |page| self.clone().page(page).send())
+    }
+    /// Every page, fetched lazily, from the page set with [`page`](Self::page) (default 1)
+    /// to the last.
+    pub fn pages(
+        self,
+    ) -> impl futures::Stream<Item = crate::Result<crate::Page<Note>>> + Send + 'static {
+        let first = self.page.unwrap_or(1);
+        crate::pagination::pages(first, move |page| self.clone().page(page).send())
     }
 }
 /// The relations [`NotesApi::list`] can embed: the structs of [`include`](self::include) that implement it.
@@ -308,6 +334,9 @@ pub async fn __replay_list(
             "notable" => req.include(include::Notable),
             other => return Err(format!("`{other}` is not an include of this endpoint")),
         };
+    }
+    if let Some(page) = call.query::<u32>("page")? {
+        req = req.page(page);
     }
     let response = req.send().await.map_err(|e| e.to_string())?;
     crate::replay::to_value(&response)

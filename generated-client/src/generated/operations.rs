@@ -800,7 +800,7 @@ pub const OPERATIONS: &[Operation] = &[
         filters: &[],
         includes: &[],
         order_by: &[],
-        page: false,
+        page: true,
         limit: false,
     },
     Operation {
@@ -1108,7 +1108,7 @@ pub const OPERATIONS: &[Operation] = &[
         filters: &[],
         includes: &["user", "notable"],
         order_by: &[],
-        page: false,
+        page: true,
         limit: false,
     },
     Operation {
@@ -1183,7 +1183,7 @@ pub const OPERATIONS: &[Operation] = &[
         filters: &[],
         includes: &["revisions"],
         order_by: &[],
-        page: false,
+        page: true,
         limit: false,
     },
     Operation {
@@ -1265,7 +1265,7 @@ pub const OPERATIONS: &[Operation] = &[
             "similarity",
         ],
         order_by: &[],
-        page: false,
+        page: true,
         limit: false,
     },
     Operation {
@@ -1331,7 +1331,7 @@ pub const OPERATIONS: &[Operation] = &[
             "assessment_result_review",
         ],
         order_by: &[],
-        page: false,
+        page: true,
         limit: false,
     },
     Operation {
@@ -1445,7 +1445,7 @@ pub const OPERATIONS: &[Operation] = &[
             "assessment_result_reviews",
         ],
         order_by: &[],
-        page: false,
+        page: true,
         limit: false,
     },
     Operation {
@@ -1604,7 +1604,7 @@ pub const OPERATIONS: &[Operation] = &[
         filters: &[],
         includes: &["authored_challenges", "authored_assessments"],
         order_by: &[],
-        page: false,
+        page: true,
         limit: false,
     },
     Operation {
@@ -1649,7 +1649,7 @@ pub const OPERATIONS: &[Operation] = &[
         filters: &[],
         includes: &[],
         order_by: &[],
-        page: false,
+        page: true,
         limit: false,
     },
     Operation {
@@ -1724,7 +1724,7 @@ pub const OPERATIONS: &[Operation] = &[
         filters: &[],
         includes: &[],
         order_by: &[],
-        page: false,
+        page: true,
         limit: false,
     },
     Operation {
@@ -1829,7 +1829,7 @@ pub const OPERATIONS: &[Operation] = &[
         filters: &[],
         includes: &[],
         order_by: &[],
-        page: false,
+        page: true,
         limit: false,
     },
     Operation {

@@ -27,6 +27,7 @@ impl QuizQuestionsApi {
             client: self.client.clone(),
             challenge_id: challenge_id.into(),
             includes: Vec::new(),
+            page: None,
         }
     }
     /// Retrieves an existing quiz question by ID, without loading the parent QuizChallenge.
@@ -749,6 +750,7 @@ pub struct ListRequest {
     client: crate::Client,
     challenge_id: crate::challenges::ChallengeId,
     includes: Vec<&'static str>,
+    page: Option<u32>,
 }
 impl ListRequest {
     /// Embeds a relation in each record (the `includes` parameter); call it once per relation. Only the relations of [`ListInclude`] compile here.
@@ -756,6 +758,11 @@ impl ListRequest {
         if !self.includes.contains(&I::WIRE) {
             self.includes.push(I::WIRE);
         }
+        self
+    }
+    /// The page to fetch, from 1 (the `page` parameter).
+    pub fn page(mut self, page: u32) -> Self {
+        self.page = Some(page);
         self
     }
     /// The HTTP request this builder describes, without sending it.
@@ -768,12 +775,33 @@ impl ListRequest {
         );
         req.query("challengeId", self.challenge_id.as_str().to_owned());
         req.includes(&self.includes);
+        if let Some(page) = self.page {
+            req.query("page", page.to_string());
+        }
         req
     }
     /// Sends the request: `GET /v1/quiz_questions`.
     pub async fn send(self) -> crate::Result<crate::Page<QuizQuestion>> {
         let req = self.build();
         self.client.send_json(req).await
+    }
+    /// Every record of every page, fetched lazily one page at a time, from the page set
+    /// with [`page`](Self::page) (default 1) to the last.
+    pub fn stream(
+        self,
+    ) -> impl futures::Stream<Item = crate::Result<QuizQuestion>> + Send + 'static {
+        let first = self.page.unwrap_or(1);
+        crate::pagination::stream(first, move |page| self.clone().page(page).send())
+    }
+    /// Every page, fetched lazily, from the page set with [`page`](Self::page) (default 1)
+    /// to the last.
+    pub fn pages(
+        self,
+    ) -> impl futures::Stream<
+        Item = crate::Result<crate::Page<QuizQuestion>>,
+    > + Send + 'static {
+        let first = self.page.unwrap_or(1);
+        crate::pagination::pages(first, move |page| self.clone().page(page).send())
     }
 }
 /// The relations [`QuizQuestionsApi::list`] can embed: the structs of [`include`](self::include) that implement it.
@@ -804,6 +832,9 @@ pub async fn __replay_list(
             "revisions" => req.include(include::Revisions),
             other => return Err(format!("`{other}` is not an include of this endpoint")),
         };
+    }
+    if let Some(page) = call.query::<u32>("page")? {
+        req = req.page(page);
     }
     let response = req.send().await.map_err(|e| e.to_string())?;
     crate::replay::to_value(&response)

@@ -21,6 +21,7 @@ impl SolutionReviewsApi {
             client: self.client.clone(),
             filter: None,
             includes: Vec::new(),
+            page: None,
         }
     }
     /// Retrieves a specific solution review.
@@ -406,6 +407,7 @@ pub struct ListRequest {
     client: crate::Client,
     filter: Option<Where>,
     includes: Vec<&'static str>,
+    page: Option<u32>,
 }
 impl ListRequest {
     /// Only records matching these conditions (the `where` parameter). See [`Where`].
@@ -420,6 +422,11 @@ impl ListRequest {
         }
         self
     }
+    /// The page to fetch, from 1 (the `page` parameter).
+    pub fn page(mut self, page: u32) -> Self {
+        self.page = Some(page);
+        self
+    }
     /// The HTTP request this builder describes, without sending it.
     #[doc(hidden)]
     pub fn build(&self) -> crate::rt::Request {
@@ -432,12 +439,33 @@ impl ListRequest {
             req.filter(filter);
         }
         req.includes(&self.includes);
+        if let Some(page) = self.page {
+            req.query("page", page.to_string());
+        }
         req
     }
     /// Sends the request: `GET /v1/solution_reviews`.
     pub async fn send(self) -> crate::Result<crate::Page<SolutionReview>> {
         let req = self.build();
         self.client.send_json(req).await
+    }
+    /// Every record of every page, fetched lazily one page at a time, from the page set
+    /// with [`page`](Self::page) (default 1) to the last.
+    pub fn stream(
+        self,
+    ) -> impl futures::Stream<Item = crate::Result<SolutionReview>> + Send + 'static {
+        let first = self.page.unwrap_or(1);
+        crate::pagination::stream(first, move |page| self.clone().page(page).send())
+    }
+    /// Every page, fetched lazily, from the page set with [`page`](Self::page) (default 1)
+    /// to the last.
+    pub fn pages(
+        self,
+    ) -> impl futures::Stream<
+        Item = crate::Result<crate::Page<SolutionReview>>,
+    > + Send + 'static {
+        let first = self.page.unwrap_or(1);
+        crate::pagination::pages(first, move |page| self.clone().page(page).send())
     }
 }
 /// Conditions for the `where` parameter of [`SolutionReviewsApi::list`]: one method per field the endpoint can filter on. Conditions combine with AND.
@@ -810,6 +838,9 @@ pub async fn __replay_list(
             "assessment_result_review" => req.include(include::AssessmentResultReview),
             other => return Err(format!("`{other}` is not an include of this endpoint")),
         };
+    }
+    if let Some(page) = call.query::<u32>("page")? {
+        req = req.page(page);
     }
     let response = req.send().await.map_err(|e| e.to_string())?;
     crate::replay::to_value(&response)

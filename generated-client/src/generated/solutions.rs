@@ -23,6 +23,7 @@ impl SolutionsApi {
             assessment_result_id: None,
             team_candidate_id: None,
             includes: Vec::new(),
+            page: None,
         }
     }
     /// Retrieves a solution by ID. The fields returned depend on the type of solution.
@@ -678,6 +679,7 @@ pub struct ListRequest {
     assessment_result_id: Option<crate::assessment_results::AssessmentResultId>,
     team_candidate_id: Option<crate::team_candidates::TeamCandidateId>,
     includes: Vec<&'static str>,
+    page: Option<u32>,
 }
 impl ListRequest {
     /// ID of the challenge you wish to filter by.
@@ -717,6 +719,11 @@ impl ListRequest {
         }
         self
     }
+    /// The page to fetch, from 1 (the `page` parameter).
+    pub fn page(mut self, page: u32) -> Self {
+        self.page = Some(page);
+        self
+    }
     /// The HTTP request this builder describes, without sending it.
     #[doc(hidden)]
     pub fn build(&self) -> crate::rt::Request {
@@ -732,12 +739,33 @@ impl ListRequest {
             req.query("data[team_candidate_id]", value.as_str().to_owned());
         }
         req.includes(&self.includes);
+        if let Some(page) = self.page {
+            req.query("page", page.to_string());
+        }
         req
     }
     /// Sends the request: `GET /v1/solutions`.
     pub async fn send(self) -> crate::Result<crate::Page<Solution>> {
         let req = self.build();
         self.client.send_json(req).await
+    }
+    /// Every record of every page, fetched lazily one page at a time, from the page set
+    /// with [`page`](Self::page) (default 1) to the last.
+    pub fn stream(
+        self,
+    ) -> impl futures::Stream<Item = crate::Result<Solution>> + Send + 'static {
+        let first = self.page.unwrap_or(1);
+        crate::pagination::stream(first, move |page| self.clone().page(page).send())
+    }
+    /// Every page, fetched lazily, from the page set with [`page`](Self::page) (default 1)
+    /// to the last.
+    pub fn pages(
+        self,
+    ) -> impl futures::Stream<
+        Item = crate::Result<crate::Page<Solution>>,
+    > + Send + 'static {
+        let first = self.page.unwrap_or(1);
+        crate::pagination::pages(first, move |page| self.clone().page(page).send())
     }
 }
 /// The relations [`SolutionsApi::list`] can embed: the structs of [`include`](self::include) that implement it.
@@ -795,6 +823,9 @@ pub async fn __replay_list(
             "similarity" => req.include(include::Similarity),
             other => return Err(format!("`{other}` is not an include of this endpoint")),
         };
+    }
+    if let Some(page) = call.query::<u32>("page")? {
+        req = req.page(page);
     }
     let response = req.send().await.map_err(|e| e.to_string())?;
     crate::replay::to_value(&response)

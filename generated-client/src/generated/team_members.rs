@@ -20,6 +20,7 @@ impl TeamMembersApi {
         ListRequest {
             client: self.client.clone(),
             includes: Vec::new(),
+            page: None,
         }
     }
     /// Returns a single team member account.
@@ -659,6 +660,7 @@ mod sealed {
 pub struct ListRequest {
     client: crate::Client,
     includes: Vec<&'static str>,
+    page: Option<u32>,
 }
 impl ListRequest {
     /// Embeds a relation in each record (the `includes` parameter); call it once per relation. Only the relations of [`ListInclude`] compile here.
@@ -668,18 +670,44 @@ impl ListRequest {
         }
         self
     }
+    /// The page to fetch, from 1 (the `page` parameter).
+    pub fn page(mut self, page: u32) -> Self {
+        self.page = Some(page);
+        self
+    }
     /// The HTTP request this builder describes, without sending it.
     #[doc(hidden)]
     pub fn build(&self) -> crate::rt::Request {
         #[allow(unused_mut)]
         let mut req = crate::rt::Request::new(reqwest::Method::GET, "/v1/team_members");
         req.includes(&self.includes);
+        if let Some(page) = self.page {
+            req.query("page", page.to_string());
+        }
         req
     }
     /// Sends the request: `GET /v1/team_members`.
     pub async fn send(self) -> crate::Result<crate::Page<TeamMember>> {
         let req = self.build();
         self.client.send_json(req).await
+    }
+    /// Every record of every page, fetched lazily one page at a time, from the page set
+    /// with [`page`](Self::page) (default 1) to the last.
+    pub fn stream(
+        self,
+    ) -> impl futures::Stream<Item = crate::Result<TeamMember>> + Send + 'static {
+        let first = self.page.unwrap_or(1);
+        crate::pagination::stream(first, move |page| self.clone().page(page).send())
+    }
+    /// Every page, fetched lazily, from the page set with [`page`](Self::page) (default 1)
+    /// to the last.
+    pub fn pages(
+        self,
+    ) -> impl futures::Stream<
+        Item = crate::Result<crate::Page<TeamMember>>,
+    > + Send + 'static {
+        let first = self.page.unwrap_or(1);
+        crate::pagination::pages(first, move |page| self.clone().page(page).send())
     }
 }
 /// The relations [`TeamMembersApi::list`] can embed: the structs of [`include`](self::include) that implement it.
@@ -708,6 +736,9 @@ pub async fn __replay_list(
             "authored_assessments" => req.include(include::AuthoredAssessments),
             other => return Err(format!("`{other}` is not an include of this endpoint")),
         };
+    }
+    if let Some(page) = call.query::<u32>("page")? {
+        req = req.page(page);
     }
     let response = req.send().await.map_err(|e| e.to_string())?;
     crate::replay::to_value(&response)

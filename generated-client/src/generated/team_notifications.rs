@@ -19,6 +19,7 @@ impl TeamNotificationsApi {
     pub fn list(&self) -> ListRequest {
         ListRequest {
             client: self.client.clone(),
+            page: None,
         }
     }
     /// Retrieves a TeamNotification.
@@ -185,8 +186,14 @@ pub struct TeamNotification {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListRequest {
     client: crate::Client,
+    page: Option<u32>,
 }
 impl ListRequest {
+    /// The page to fetch, from 1 (the `page` parameter).
+    pub fn page(mut self, page: u32) -> Self {
+        self.page = Some(page);
+        self
+    }
     /// The HTTP request this builder describes, without sending it.
     #[doc(hidden)]
     pub fn build(&self) -> crate::rt::Request {
@@ -195,12 +202,33 @@ impl ListRequest {
             reqwest::Method::GET,
             "/v1/team_notifications",
         );
+        if let Some(page) = self.page {
+            req.query("page", page.to_string());
+        }
         req
     }
     /// Sends the request: `GET /v1/team_notifications`.
     pub async fn send(self) -> crate::Result<crate::Page<TeamNotification>> {
         let req = self.build();
         self.client.send_json(req).await
+    }
+    /// Every record of every page, fetched lazily one page at a time, from the page set
+    /// with [`page`](Self::page) (default 1) to the last.
+    pub fn stream(
+        self,
+    ) -> impl futures::Stream<Item = crate::Result<TeamNotification>> + Send + 'static {
+        let first = self.page.unwrap_or(1);
+        crate::pagination::stream(first, move |page| self.clone().page(page).send())
+    }
+    /// Every page, fetched lazily, from the page set with [`page`](Self::page) (default 1)
+    /// to the last.
+    pub fn pages(
+        self,
+    ) -> impl futures::Stream<
+        Item = crate::Result<crate::Page<TeamNotification>>,
+    > + Send + 'static {
+        let first = self.page.unwrap_or(1);
+        crate::pagination::pages(first, move |page| self.clone().page(page).send())
     }
 }
 #[cfg(feature = "conformance")]
@@ -212,6 +240,9 @@ pub async fn __replay_list(
 ) -> Result<serde_json::Value, String> {
     #[allow(unused_mut)]
     let mut req = client.team_notifications().list();
+    if let Some(page) = call.query::<u32>("page")? {
+        req = req.page(page);
+    }
     let response = req.send().await.map_err(|e| e.to_string())?;
     crate::replay::to_value(&response)
 }

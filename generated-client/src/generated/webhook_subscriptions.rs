@@ -19,6 +19,7 @@ impl WebhookSubscriptionsApi {
     pub fn list(&self) -> ListRequest {
         ListRequest {
             client: self.client.clone(),
+            page: None,
         }
     }
     /// Retrieves a specific webhook subscription.
@@ -405,8 +406,14 @@ pub struct EventTriggers {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListRequest {
     client: crate::Client,
+    page: Option<u32>,
 }
 impl ListRequest {
+    /// The page to fetch, from 1 (the `page` parameter).
+    pub fn page(mut self, page: u32) -> Self {
+        self.page = Some(page);
+        self
+    }
     /// The HTTP request this builder describes, without sending it.
     #[doc(hidden)]
     pub fn build(&self) -> crate::rt::Request {
@@ -415,12 +422,35 @@ impl ListRequest {
             reqwest::Method::GET,
             "/v1/webhook_subscriptions",
         );
+        if let Some(page) = self.page {
+            req.query("page", page.to_string());
+        }
         req
     }
     /// Sends the request: `GET /v1/webhook_subscriptions`.
     pub async fn send(self) -> crate::Result<crate::Page<WebhookSubscription>> {
         let req = self.build();
         self.client.send_json(req).await
+    }
+    /// Every record of every page, fetched lazily one page at a time, from the page set
+    /// with [`page`](Self::page) (default 1) to the last.
+    pub fn stream(
+        self,
+    ) -> impl futures::Stream<
+        Item = crate::Result<WebhookSubscription>,
+    > + Send + 'static {
+        let first = self.page.unwrap_or(1);
+        crate::pagination::stream(first, move |page| self.clone().page(page).send())
+    }
+    /// Every page, fetched lazily, from the page set with [`page`](Self::page) (default 1)
+    /// to the last.
+    pub fn pages(
+        self,
+    ) -> impl futures::Stream<
+        Item = crate::Result<crate::Page<WebhookSubscription>>,
+    > + Send + 'static {
+        let first = self.page.unwrap_or(1);
+        crate::pagination::pages(first, move |page| self.clone().page(page).send())
     }
 }
 #[cfg(feature = "conformance")]
@@ -432,6 +462,9 @@ pub async fn __replay_list(
 ) -> Result<serde_json::Value, String> {
     #[allow(unused_mut)]
     let mut req = client.webhook_subscriptions().list();
+    if let Some(page) = call.query::<u32>("page")? {
+        req = req.page(page);
+    }
     let response = req.send().await.map_err(|e| e.to_string())?;
     crate::replay::to_value(&response)
 }

@@ -954,7 +954,9 @@ fn endpoint_items(api: &Api, ri: usize, e: &Endpoint) -> TokenStream {
             quote! {
                 let mut data = serde_json::Map::new();
                 #(#data)*
-                body.insert("data".to_owned(), serde_json::Value::Object(data));
+                if !data.is_empty() {
+                    body.insert("data".to_owned(), serde_json::Value::Object(data));
+                }
             }
         };
         build.push(quote! {
@@ -1115,6 +1117,17 @@ fn replay_fn(api: &Api, ri: usize, e: &Endpoint) -> TokenStream {
     if e.limit {
         extra.push(quote!(if let Some(limit) = call.query::<u32>("limit")? { req = req.limit(limit); }));
     }
+    let finish = if matches!(e.response, Response::None) {
+        quote! {
+            req.send().await.map_err(|e| e.to_string())?;
+            Ok(serde_json::Value::Null)
+        }
+    } else {
+        quote! {
+            let response = req.send().await.map_err(|e| e.to_string())?;
+            crate::replay::to_value(&response)
+        }
+    };
     quote! {
         #[cfg(feature = "conformance")]
         #[doc(hidden)]
@@ -1124,8 +1137,7 @@ fn replay_fn(api: &Api, ri: usize, e: &Endpoint) -> TokenStream {
             let mut req = client.#accessor().#method(#(#args),*);
             #(#optionals)*
             #(#extra)*
-            let response = req.send().await.map_err(|e| e.to_string())?;
-            crate::replay::to_value(&response)
+            #finish
         }
     }
 }

@@ -187,7 +187,9 @@ impl CreateRequest {
         let mut body = serde_json::Map::new();
         let mut data = serde_json::Map::new();
         data.insert("challenge_id".to_owned(), crate::rt::to_json(&self.challenge_id)?);
-        body.insert("data".to_owned(), serde_json::Value::Object(data));
+        if !data.is_empty() {
+            body.insert("data".to_owned(), serde_json::Value::Object(data));
+        }
         req.body(serde_json::Value::Object(body));
         Ok(req)
     }
@@ -259,7 +261,9 @@ impl UpdateRequest {
         if let Some(value) = &self.disabled_languages {
             data.insert("disabled_languages".to_owned(), crate::rt::to_json(value)?);
         }
-        body.insert("data".to_owned(), serde_json::Value::Object(data));
+        if !data.is_empty() {
+            body.insert("data".to_owned(), serde_json::Value::Object(data));
+        }
         req.body(serde_json::Value::Object(body));
         Ok(req)
     }
@@ -335,6 +339,6 @@ pub async fn __replay_delete(
             call.path::<crate::assessments::AssessmentId>("assessment_id")?,
             call.path::<AssessmentChallengeItemId>("id")?,
         );
-    let response = req.send().await.map_err(|e| e.to_string())?;
-    crate::replay::to_value(&response)
+    req.send().await.map_err(|e| e.to_string())?;
+    Ok(serde_json::Value::Null)
 }

@@ -1302,7 +1302,9 @@ impl CreateRequest {
         if let Some(value) = &self.last_name {
             data.insert("last_name".to_owned(), crate::rt::to_json(value)?);
         }
-        body.insert("data".to_owned(), serde_json::Value::Object(data));
+        if !data.is_empty() {
+            body.insert("data".to_owned(), serde_json::Value::Object(data));
+        }
         req.body(serde_json::Value::Object(body));
         Ok(req)
     }
@@ -1446,7 +1448,9 @@ impl UpdateRequest {
         if let Some(value) = &self.title {
             data.insert("title".to_owned(), crate::rt::to_json(value)?);
         }
-        body.insert("data".to_owned(), serde_json::Value::Object(data));
+        if !data.is_empty() {
+            body.insert("data".to_owned(), serde_json::Value::Object(data));
+        }
         req.body(serde_json::Value::Object(body));
         Ok(req)
     }
@@ -1512,6 +1516,6 @@ pub async fn __replay_delete(
     let mut req = client
         .assessment_cohorts()
         .delete(call.path::<AssessmentCohortId>("id")?);
-    let response = req.send().await.map_err(|e| e.to_string())?;
-    crate::replay::to_value(&response)
+    req.send().await.map_err(|e| e.to_string())?;
+    Ok(serde_json::Value::Null)
 }

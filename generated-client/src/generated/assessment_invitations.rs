@@ -893,7 +893,9 @@ impl InviteCandidatesRequest {
         if let Some(value) = &self.alternate_id {
             data.insert("alternate_id".to_owned(), crate::rt::to_json(value)?);
         }
-        body.insert("data".to_owned(), serde_json::Value::Object(data));
+        if !data.is_empty() {
+            body.insert("data".to_owned(), serde_json::Value::Object(data));
+        }
         req.body(serde_json::Value::Object(body));
         Ok(req)
     }
@@ -1034,7 +1036,9 @@ impl InviteTeamMembersRequest {
         if let Some(value) = &self.role {
             data.insert("role".to_owned(), crate::rt::to_json(value)?);
         }
-        body.insert("data".to_owned(), serde_json::Value::Object(data));
+        if !data.is_empty() {
+            body.insert("data".to_owned(), serde_json::Value::Object(data));
+        }
         req.body(serde_json::Value::Object(body));
         Ok(req)
     }
@@ -1104,6 +1108,6 @@ pub async fn __replay_cancel(
     let mut req = client
         .assessment_invitations()
         .cancel(call.path::<AssessmentInvitationId>("id")?);
-    let response = req.send().await.map_err(|e| e.to_string())?;
-    crate::replay::to_value(&response)
+    req.send().await.map_err(|e| e.to_string())?;
+    Ok(serde_json::Value::Null)
 }

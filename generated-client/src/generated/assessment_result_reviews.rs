@@ -1162,7 +1162,9 @@ impl CreateRequest {
         if let Some(value) = &self.feedback {
             data.insert("feedback".to_owned(), crate::rt::to_json(value)?);
         }
-        body.insert("data".to_owned(), serde_json::Value::Object(data));
+        if !data.is_empty() {
+            body.insert("data".to_owned(), serde_json::Value::Object(data));
+        }
         req.body(serde_json::Value::Object(body));
         Ok(req)
     }
@@ -1244,7 +1246,9 @@ impl UpdateRequest {
         if let Some(value) = &self.feedback {
             data.insert("feedback".to_owned(), crate::rt::to_json(value)?);
         }
-        body.insert("data".to_owned(), serde_json::Value::Object(data));
+        if !data.is_empty() {
+            body.insert("data".to_owned(), serde_json::Value::Object(data));
+        }
         req.body(serde_json::Value::Object(body));
         Ok(req)
     }
@@ -1310,6 +1314,6 @@ pub async fn __replay_delete(
     let mut req = client
         .assessment_result_reviews()
         .delete(call.path::<AssessmentResultReviewId>("id")?);
-    let response = req.send().await.map_err(|e| e.to_string())?;
-    crate::replay::to_value(&response)
+    req.send().await.map_err(|e| e.to_string())?;
+    Ok(serde_json::Value::Null)
 }

@@ -2711,7 +2711,9 @@ impl TerminateRequest {
         if let Some(value) = &self.closed_reason {
             data.insert("closed_reason".to_owned(), crate::rt::to_json(value)?);
         }
-        body.insert("data".to_owned(), serde_json::Value::Object(data));
+        if !data.is_empty() {
+            body.insert("data".to_owned(), serde_json::Value::Object(data));
+        }
         req.body(serde_json::Value::Object(body));
         Ok(req)
     }
@@ -2843,7 +2845,9 @@ impl ScheduleRetryRequest {
         if let Some(value) = &self.access_ends_at {
             data.insert("access_ends_at".to_owned(), crate::rt::to_json(value)?);
         }
-        body.insert("data".to_owned(), serde_json::Value::Object(data));
+        if !data.is_empty() {
+            body.insert("data".to_owned(), serde_json::Value::Object(data));
+        }
         req.body(serde_json::Value::Object(body));
         Ok(req)
     }
@@ -2961,7 +2965,9 @@ impl ResetRequest {
         if let Some(value) = &self.reset_all {
             data.insert("reset_all".to_owned(), crate::rt::to_json(value)?);
         }
-        body.insert("data".to_owned(), serde_json::Value::Object(data));
+        if !data.is_empty() {
+            body.insert("data".to_owned(), serde_json::Value::Object(data));
+        }
         req.body(serde_json::Value::Object(body));
         Ok(req)
     }
@@ -3024,6 +3030,6 @@ pub async fn __replay_delete(
     let mut req = client
         .assessment_results()
         .delete(call.path::<AssessmentResultId>("id")?);
-    let response = req.send().await.map_err(|e| e.to_string())?;
-    crate::replay::to_value(&response)
+    req.send().await.map_err(|e| e.to_string())?;
+    Ok(serde_json::Value::Null)
 }

@@ -1949,7 +1949,9 @@ impl CreateRequest {
         if let Some(value) = &self.labels {
             data.insert("labels".to_owned(), crate::rt::to_json(value)?);
         }
-        body.insert("data".to_owned(), serde_json::Value::Object(data));
+        if !data.is_empty() {
+            body.insert("data".to_owned(), serde_json::Value::Object(data));
+        }
         req.body(serde_json::Value::Object(body));
         Ok(req)
     }
@@ -2049,7 +2051,9 @@ impl UpdateRequest {
         if let Some(value) = &self.labels {
             data.insert("labels".to_owned(), crate::rt::to_json(value)?);
         }
-        body.insert("data".to_owned(), serde_json::Value::Object(data));
+        if !data.is_empty() {
+            body.insert("data".to_owned(), serde_json::Value::Object(data));
+        }
         req.body(serde_json::Value::Object(body));
         Ok(req)
     }
@@ -2252,7 +2256,9 @@ impl ExportRequest {
         let mut body = serde_json::Map::new();
         let mut data = serde_json::Map::new();
         data.insert("export_to".to_owned(), crate::rt::to_json(&self.export_to)?);
-        body.insert("data".to_owned(), serde_json::Value::Object(data));
+        if !data.is_empty() {
+            body.insert("data".to_owned(), serde_json::Value::Object(data));
+        }
         req.body(serde_json::Value::Object(body));
         Ok(req)
     }

@@ -3281,7 +3281,9 @@ impl CreateCodeChallengeRequest {
         if let Some(value) = &self.languages {
             data.insert("languages".to_owned(), crate::rt::to_json(value)?);
         }
-        body.insert("data".to_owned(), serde_json::Value::Object(data));
+        if !data.is_empty() {
+            body.insert("data".to_owned(), serde_json::Value::Object(data));
+        }
         req.body(serde_json::Value::Object(body));
         Ok(req)
     }
@@ -3524,7 +3526,9 @@ impl CreateProjectChallengeRequest {
         if let Some(value) = &self.enable_external_ide {
             data.insert("enable_external_ide".to_owned(), crate::rt::to_json(value)?);
         }
-        body.insert("data".to_owned(), serde_json::Value::Object(data));
+        if !data.is_empty() {
+            body.insert("data".to_owned(), serde_json::Value::Object(data));
+        }
         req.body(serde_json::Value::Object(body));
         Ok(req)
     }
@@ -3733,7 +3737,9 @@ impl CreateQuizChallengeRequest {
         if let Some(value) = &self.questions {
             data.insert("questions".to_owned(), crate::rt::to_json(value)?);
         }
-        body.insert("data".to_owned(), serde_json::Value::Object(data));
+        if !data.is_empty() {
+            body.insert("data".to_owned(), serde_json::Value::Object(data));
+        }
         req.body(serde_json::Value::Object(body));
         Ok(req)
     }
@@ -4077,7 +4083,9 @@ impl UpdateRequest {
         if let Some(value) = &self.questions {
             data.insert("questions".to_owned(), crate::rt::to_json(value)?);
         }
-        body.insert("data".to_owned(), serde_json::Value::Object(data));
+        if !data.is_empty() {
+            body.insert("data".to_owned(), serde_json::Value::Object(data));
+        }
         req.body(serde_json::Value::Object(body));
         Ok(req)
     }
@@ -4208,8 +4216,8 @@ pub async fn __replay_delete(
 ) -> Result<serde_json::Value, String> {
     #[allow(unused_mut)]
     let mut req = client.challenges().delete(call.path::<ChallengeId>("id")?);
-    let response = req.send().await.map_err(|e| e.to_string())?;
-    crate::replay::to_value(&response)
+    req.send().await.map_err(|e| e.to_string())?;
+    Ok(serde_json::Value::Null)
 }
 /// A request to [`ChallengesApi::unpublish`]: set its options, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
@@ -4417,7 +4425,9 @@ impl ExportRequest {
         let mut body = serde_json::Map::new();
         let mut data = serde_json::Map::new();
         data.insert("export_to".to_owned(), crate::rt::to_json(&self.export_to)?);
-        body.insert("data".to_owned(), serde_json::Value::Object(data));
+        if !data.is_empty() {
+            body.insert("data".to_owned(), serde_json::Value::Object(data));
+        }
         req.body(serde_json::Value::Object(body));
         Ok(req)
     }

@@ -404,7 +404,9 @@ impl CreateRequest {
         if let Some(value) = &self.body {
             data.insert("body".to_owned(), crate::rt::to_json(value)?);
         }
-        body.insert("data".to_owned(), serde_json::Value::Object(data));
+        if !data.is_empty() {
+            body.insert("data".to_owned(), serde_json::Value::Object(data));
+        }
         req.body(serde_json::Value::Object(body));
         Ok(req)
     }
@@ -465,7 +467,9 @@ impl UpdateRequest {
         if let Some(value) = &self.body {
             data.insert("body".to_owned(), crate::rt::to_json(value)?);
         }
-        body.insert("data".to_owned(), serde_json::Value::Object(data));
+        if !data.is_empty() {
+            body.insert("data".to_owned(), serde_json::Value::Object(data));
+        }
         req.body(serde_json::Value::Object(body));
         Ok(req)
     }
@@ -521,6 +525,6 @@ pub async fn __replay_delete(
 ) -> Result<serde_json::Value, String> {
     #[allow(unused_mut)]
     let mut req = client.notes().delete(call.path::<NoteId>("id")?);
-    let response = req.send().await.map_err(|e| e.to_string())?;
-    crate::replay::to_value(&response)
+    req.send().await.map_err(|e| e.to_string())?;
+    Ok(serde_json::Value::Null)
 }

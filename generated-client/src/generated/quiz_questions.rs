@@ -1037,7 +1037,9 @@ impl CreateRequest {
         if let Some(value) = &self.matches {
             data.insert("matches".to_owned(), crate::rt::to_json(value)?);
         }
-        body.insert("data".to_owned(), serde_json::Value::Object(data));
+        if !data.is_empty() {
+            body.insert("data".to_owned(), serde_json::Value::Object(data));
+        }
         req.body(serde_json::Value::Object(body));
         Ok(req)
     }
@@ -1294,7 +1296,9 @@ impl UpdateRequest {
         if let Some(value) = &self.matches {
             data.insert("matches".to_owned(), crate::rt::to_json(value)?);
         }
-        body.insert("data".to_owned(), serde_json::Value::Object(data));
+        if !data.is_empty() {
+            body.insert("data".to_owned(), serde_json::Value::Object(data));
+        }
         req.body(serde_json::Value::Object(body));
         Ok(req)
     }
@@ -1414,6 +1418,6 @@ pub async fn __replay_delete(
     if let Some(value) = call.query::<crate::challenges::ChallengeId>("challenge_id")? {
         req = req.challenge_id(value);
     }
-    let response = req.send().await.map_err(|e| e.to_string())?;
-    crate::replay::to_value(&response)
+    req.send().await.map_err(|e| e.to_string())?;
+    Ok(serde_json::Value::Null)
 }

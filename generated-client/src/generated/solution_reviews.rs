@@ -985,7 +985,9 @@ impl CreateRequest {
         if let Some(value) = &self.feedback {
             data.insert("feedback".to_owned(), crate::rt::to_json(value)?);
         }
-        body.insert("data".to_owned(), serde_json::Value::Object(data));
+        if !data.is_empty() {
+            body.insert("data".to_owned(), serde_json::Value::Object(data));
+        }
         req.body(serde_json::Value::Object(body));
         Ok(req)
     }
@@ -1072,7 +1074,9 @@ impl UpdateRequest {
         if let Some(value) = &self.feedback {
             data.insert("feedback".to_owned(), crate::rt::to_json(value)?);
         }
-        body.insert("data".to_owned(), serde_json::Value::Object(data));
+        if !data.is_empty() {
+            body.insert("data".to_owned(), serde_json::Value::Object(data));
+        }
         req.body(serde_json::Value::Object(body));
         Ok(req)
     }
@@ -1134,6 +1138,6 @@ pub async fn __replay_delete(
 ) -> Result<serde_json::Value, String> {
     #[allow(unused_mut)]
     let mut req = client.solution_reviews().delete(call.path::<SolutionReviewId>("id")?);
-    let response = req.send().await.map_err(|e| e.to_string())?;
-    crate::replay::to_value(&response)
+    req.send().await.map_err(|e| e.to_string())?;
+    Ok(serde_json::Value::Null)
 }

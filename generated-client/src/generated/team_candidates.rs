@@ -1971,7 +1971,9 @@ impl UpdateRequest {
         if let Some(value) = &self.blinding {
             data.insert("blinding".to_owned(), crate::rt::to_json(value)?);
         }
-        body.insert("data".to_owned(), serde_json::Value::Object(data));
+        if !data.is_empty() {
+            body.insert("data".to_owned(), serde_json::Value::Object(data));
+        }
         req.body(serde_json::Value::Object(body));
         Ok(req)
     }
@@ -2066,7 +2068,9 @@ impl BulkUpdateRequest {
         if let Some(value) = &self.add_note {
             data.insert("add_note".to_owned(), crate::rt::to_json(value)?);
         }
-        body.insert("data".to_owned(), serde_json::Value::Object(data));
+        if !data.is_empty() {
+            body.insert("data".to_owned(), serde_json::Value::Object(data));
+        }
         req.body(serde_json::Value::Object(body));
         Ok(req)
     }
@@ -2212,7 +2216,9 @@ impl ArchiveRequest {
         if let Some(value) = &self.labels {
             data.insert("labels".to_owned(), crate::rt::to_json(value)?);
         }
-        body.insert("data".to_owned(), serde_json::Value::Object(data));
+        if !data.is_empty() {
+            body.insert("data".to_owned(), serde_json::Value::Object(data));
+        }
         req.body(serde_json::Value::Object(body));
         Ok(req)
     }
@@ -2300,7 +2306,9 @@ impl AssignRequest {
             "team_member_ids".to_owned(),
             crate::rt::to_json(&self.team_member_ids)?,
         );
-        body.insert("data".to_owned(), serde_json::Value::Object(data));
+        if !data.is_empty() {
+            body.insert("data".to_owned(), serde_json::Value::Object(data));
+        }
         req.body(serde_json::Value::Object(body));
         Ok(req)
     }

@@ -239,7 +239,9 @@ impl UpdateRequest {
         if let Some(value) = &self.manage_candidates {
             data.insert("manage_candidates".to_owned(), crate::rt::to_json(value)?);
         }
-        body.insert("data".to_owned(), serde_json::Value::Object(data));
+        if !data.is_empty() {
+            body.insert("data".to_owned(), serde_json::Value::Object(data));
+        }
         req.body(serde_json::Value::Object(body));
         Ok(req)
     }

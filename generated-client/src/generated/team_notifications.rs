@@ -372,7 +372,9 @@ impl UpdateRequest {
         if let Some(value) = &self.link_title {
             data.insert("link_title".to_owned(), crate::rt::to_json(value)?);
         }
-        body.insert("data".to_owned(), serde_json::Value::Object(data));
+        if !data.is_empty() {
+            body.insert("data".to_owned(), serde_json::Value::Object(data));
+        }
         req.body(serde_json::Value::Object(body));
         Ok(req)
     }
@@ -441,6 +443,6 @@ pub async fn __replay_delete(
     let mut req = client
         .team_notifications()
         .delete(call.path::<TeamNotificationId>("id")?);
-    let response = req.send().await.map_err(|e| e.to_string())?;
-    crate::replay::to_value(&response)
+    req.send().await.map_err(|e| e.to_string())?;
+    Ok(serde_json::Value::Null)
 }

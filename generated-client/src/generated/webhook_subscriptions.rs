@@ -542,7 +542,9 @@ impl CreateRequest {
         if let Some(value) = &self.name {
             data.insert("name".to_owned(), crate::rt::to_json(value)?);
         }
-        body.insert("data".to_owned(), serde_json::Value::Object(data));
+        if !data.is_empty() {
+            body.insert("data".to_owned(), serde_json::Value::Object(data));
+        }
         req.body(serde_json::Value::Object(body));
         Ok(req)
     }
@@ -628,7 +630,9 @@ impl UpdateRequest {
         if let Some(value) = &self.name {
             data.insert("name".to_owned(), crate::rt::to_json(value)?);
         }
-        body.insert("data".to_owned(), serde_json::Value::Object(data));
+        if !data.is_empty() {
+            body.insert("data".to_owned(), serde_json::Value::Object(data));
+        }
         req.body(serde_json::Value::Object(body));
         Ok(req)
     }
@@ -697,8 +701,8 @@ pub async fn __replay_delete(
     let mut req = client
         .webhook_subscriptions()
         .delete(call.path::<WebhookSubscriptionId>("id")?);
-    let response = req.send().await.map_err(|e| e.to_string())?;
-    crate::replay::to_value(&response)
+    req.send().await.map_err(|e| e.to_string())?;
+    Ok(serde_json::Value::Null)
 }
 /// A request to [`WebhookSubscriptionsApi::delete_by_url`]: set its options, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
@@ -740,6 +744,6 @@ pub async fn __replay_delete_by_url(
                 .query::<String>("url")?
                 .ok_or("the recorded request lacks the required `url`")?,
         );
-    let response = req.send().await.map_err(|e| e.to_string())?;
-    crate::replay::to_value(&response)
+    req.send().await.map_err(|e| e.to_string())?;
+    Ok(serde_json::Value::Null)
 }

@@ -223,6 +223,10 @@ fn ty_boxed(api: &Api, t: &Ty, from: Module, boxed: bool) -> TokenStream {
     }
 }
 
+fn has_default(t: &Ty) -> bool {
+    matches!(t, Ty::Option(_) | Ty::List(_) | Ty::Map(_) | Ty::String | Ty::Int | Ty::Float | Ty::Bool | Ty::Json)
+}
+
 fn decl_index(api: &Api, t: &TypeDecl) -> usize {
     api.types.iter().position(|x| std::ptr::eq(x, t)).expect("a declared type")
 }
@@ -281,6 +285,16 @@ fn enum_decl(t: &TypeDecl, values: &[ir::EnumValue]) -> TokenStream {
             /// Every value the spec lists.
             pub const ALL: &'static [#name] = &[#(#all)*];
 
+            /// The value for a wire string; a value the spec does not list becomes `Unknown`.
+            /// (There is deliberately no `From<&str>`: a filter on an enum field must not
+            /// accept a bare, possibly misspelt, string.)
+            pub fn from_wire(value: &str) -> Self {
+                match value {
+                    #(#from)*
+                    other => Self::Unknown(other.to_owned()),
+                }
+            }
+
             /// The value as sent on the wire.
             pub fn as_str(&self) -> &str {
                 match self {
@@ -290,21 +304,11 @@ fn enum_decl(t: &TypeDecl, values: &[ir::EnumValue]) -> TokenStream {
             }
         }
 
-        impl From<&str> for #name {
-            fn from(value: &str) -> Self {
-                match value {
-                    #(#from)*
-                    other => Self::Unknown(other.to_owned()),
-                }
-            }
-        }
-
-        impl From<String> for #name {
-            fn from(value: String) -> Self {
-                match Self::from(value.as_str()) {
-                    Self::Unknown(_) => Self::Unknown(value),
-                    known => known,
-                }
+        impl std::str::FromStr for #name {
+            type Err = std::convert::Infallible;
+            /// Never fails: a value the spec does not list becomes `Unknown`.
+            fn from_str(value: &str) -> Result<Self, Self::Err> {
+                Ok(Self::from_wire(value))
             }
         }
 
@@ -322,7 +326,11 @@ fn enum_decl(t: &TypeDecl, values: &[ir::EnumValue]) -> TokenStream {
 
         impl<'de> serde::Deserialize<'de> for #name {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                String::deserialize(deserializer).map(Self::from)
+                let value = std::borrow::Cow::<str>::deserialize(deserializer)?;
+                Ok(match Self::from_wire(&value) {
+                    Self::Unknown(_) => Self::Unknown(value.into_owned()),
+                    known => known,
+                })
             }
         }
     }
@@ -373,9 +381,16 @@ fn struct_decl(api: &Api, t: &TypeDecl, fields: &[ir::Field], union: Option<&ir:
     });
     let doc = docs(&t.doc, &[]);
     let accessors = relation_accessors(api, t);
+    // `Default` where every field has one, so that a struct of optional fields (a request
+    // body's settings, say) is written `Name { one: Some(x), ..Default::default() }`.
+    let default = if union.is_none() && fields.iter().all(|f| has_default(&f.ty)) {
+        quote!(Default,)
+    } else {
+        quote!()
+    };
     quote! {
         #doc
-        #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, #default serde::Serialize, serde::Deserialize)]
         pub struct #name {
             #(#fields_t)*
             #(#rels)*

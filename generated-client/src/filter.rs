@@ -464,30 +464,25 @@ field_struct! {
 }
 
 impl<W: Filter, T: Serialize> ValueField<W, T> {
+    // Values are taken as `T` itself, not `impl Into<T>`: enums and ids convert from any
+    // string, and a filter on an enum must not accept a misspelt value.
+
     /// `==`
-    pub fn eq(self, value: impl Into<T>) -> W {
-        push(self.owner, self.key, Op::Eq, to_value(value.into()))
+    pub fn eq(self, value: T) -> W {
+        push(self.owner, self.key, Op::Eq, to_value(value))
     }
     /// `!=`
-    pub fn ne(self, value: impl Into<T>) -> W {
-        push(self.owner, self.key, Op::Ne, to_value(value.into()))
+    pub fn ne(self, value: T) -> W {
+        push(self.owner, self.key, Op::Ne, to_value(value))
     }
     /// `in`: the field equals one of `values`.
-    pub fn is_in<I>(self, values: I) -> W
-    where
-        I: IntoIterator,
-        I::Item: Into<T>,
-    {
-        let list = values.into_iter().map(|v| to_value(v.into())).collect();
+    pub fn is_in(self, values: impl IntoIterator<Item = T>) -> W {
+        let list = values.into_iter().map(to_value).collect();
         push(self.owner, self.key, Op::In, Value::Array(list))
     }
     /// `nin`: the field equals none of `values`.
-    pub fn nin<I>(self, values: I) -> W
-    where
-        I: IntoIterator,
-        I::Item: Into<T>,
-    {
-        let list = values.into_iter().map(|v| to_value(v.into())).collect();
+    pub fn nin(self, values: impl IntoIterator<Item = T>) -> W {
+        let list = values.into_iter().map(to_value).collect();
         push(self.owner, self.key, Op::Nin, Value::Array(list))
     }
 }

@@ -46,6 +46,8 @@ pub use generated::*;
 mod client;
 mod envelope;
 mod error;
+#[cfg(feature = "fake")]
+pub mod fake;
 pub mod filter;
 pub mod pagination;
 #[doc(hidden)]

@@ -58,6 +58,8 @@ where
             Err(e) => Some((Err(e), State::Done)),
         }
     })
+    // Fused: polling again after the end yields `None` again instead of panicking.
+    .fuse()
     .boxed()
 }
 
@@ -71,6 +73,7 @@ where
     pages(first_page, fetch)
         .map_ok(|page| stream::iter(page.data.into_iter().map(Ok)))
         .try_flatten()
+        .fuse()
         .boxed()
 }
 

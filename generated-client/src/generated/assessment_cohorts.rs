@@ -240,6 +240,17 @@ impl CohortState {
         Self::Started,
         Self::Completed,
     ];
+    /// The value for a wire string; a value the spec does not list becomes `Unknown`.
+    /// (There is deliberately no `From<&str>`: a filter on an enum field must not
+    /// accept a bare, possibly misspelt, string.)
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "pending" => Self::Pending,
+            "started" => Self::Started,
+            "completed" => Self::Completed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -250,22 +261,11 @@ impl CohortState {
         }
     }
 }
-impl From<&str> for CohortState {
-    fn from(value: &str) -> Self {
-        match value {
-            "pending" => Self::Pending,
-            "started" => Self::Started,
-            "completed" => Self::Completed,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl From<String> for CohortState {
-    fn from(value: String) -> Self {
-        match Self::from(value.as_str()) {
-            Self::Unknown(_) => Self::Unknown(value),
-            known => known,
-        }
+impl std::str::FromStr for CohortState {
+    type Err = std::convert::Infallible;
+    /// Never fails: a value the spec does not list becomes `Unknown`.
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from_wire(value))
     }
 }
 impl std::fmt::Display for CohortState {
@@ -282,11 +282,17 @@ impl<'de> serde::Deserialize<'de> for CohortState {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
+        let value = std::borrow::Cow::<str>::deserialize(deserializer)?;
+        Ok(
+            match Self::from_wire(&value) {
+                Self::Unknown(_) => Self::Unknown(value.into_owned()),
+                known => known,
+            },
+        )
     }
 }
 /// The invitation options of a cohort (sent with snake_case keys).
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CohortOptions {
     /// Wire name: `assignedTeamMemberIds`.
     #[serde(

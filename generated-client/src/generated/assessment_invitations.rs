@@ -367,7 +367,7 @@ pub struct AssessmentInvitation {
     pub inviter_role: Option<crate::types::TeamMemberRole>,
 }
 /// A team member to invite to an assessment.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TeamMemberInvite {
     /// Wire name: `email`.
     #[serde(rename = "email")]

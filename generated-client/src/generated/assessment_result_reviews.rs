@@ -318,6 +318,17 @@ impl ReviewState {
         Self::Started,
         Self::Submitted,
     ];
+    /// The value for a wire string; a value the spec does not list becomes `Unknown`.
+    /// (There is deliberately no `From<&str>`: a filter on an enum field must not
+    /// accept a bare, possibly misspelt, string.)
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "invited" => Self::Invited,
+            "started" => Self::Started,
+            "submitted" => Self::Submitted,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -328,22 +339,11 @@ impl ReviewState {
         }
     }
 }
-impl From<&str> for ReviewState {
-    fn from(value: &str) -> Self {
-        match value {
-            "invited" => Self::Invited,
-            "started" => Self::Started,
-            "submitted" => Self::Submitted,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl From<String> for ReviewState {
-    fn from(value: String) -> Self {
-        match Self::from(value.as_str()) {
-            Self::Unknown(_) => Self::Unknown(value),
-            known => known,
-        }
+impl std::str::FromStr for ReviewState {
+    type Err = std::convert::Infallible;
+    /// Never fails: a value the spec does not list becomes `Unknown`.
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from_wire(value))
     }
 }
 impl std::fmt::Display for ReviewState {
@@ -360,7 +360,13 @@ impl<'de> serde::Deserialize<'de> for ReviewState {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
+        let value = std::borrow::Cow::<str>::deserialize(deserializer)?;
+        Ok(
+            match Self::from_wire(&value) {
+                Self::Unknown(_) => Self::Unknown(value.into_owned()),
+                known => known,
+            },
+        )
     }
 }
 /// Relations the `assessment_result_review` endpoints can embed, for their `.include(..)`.

@@ -797,6 +797,20 @@ impl ClosedReason {
         Self::InvitationCanceled,
         Self::AssessmentArchived,
     ];
+    /// The value for a wire string; a value the spec does not list becomes `Unknown`.
+    /// (There is deliberately no `From<&str>`: a filter on an enum field must not
+    /// accept a bare, possibly misspelt, string.)
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "candidate_submitted" => Self::CandidateSubmitted,
+            "timer_ran_out" => Self::TimerRanOut,
+            "team_forced" => Self::TeamForced,
+            "team_decided" => Self::TeamDecided,
+            "invitation_canceled" => Self::InvitationCanceled,
+            "assessment_archived" => Self::AssessmentArchived,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -810,25 +824,11 @@ impl ClosedReason {
         }
     }
 }
-impl From<&str> for ClosedReason {
-    fn from(value: &str) -> Self {
-        match value {
-            "candidate_submitted" => Self::CandidateSubmitted,
-            "timer_ran_out" => Self::TimerRanOut,
-            "team_forced" => Self::TeamForced,
-            "team_decided" => Self::TeamDecided,
-            "invitation_canceled" => Self::InvitationCanceled,
-            "assessment_archived" => Self::AssessmentArchived,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl From<String> for ClosedReason {
-    fn from(value: String) -> Self {
-        match Self::from(value.as_str()) {
-            Self::Unknown(_) => Self::Unknown(value),
-            known => known,
-        }
+impl std::str::FromStr for ClosedReason {
+    type Err = std::convert::Infallible;
+    /// Never fails: a value the spec does not list becomes `Unknown`.
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from_wire(value))
     }
 }
 impl std::fmt::Display for ClosedReason {
@@ -845,7 +845,13 @@ impl<'de> serde::Deserialize<'de> for ClosedReason {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
+        let value = std::borrow::Cow::<str>::deserialize(deserializer)?;
+        Ok(
+            match Self::from_wire(&value) {
+                Self::Unknown(_) => Self::Unknown(value.into_owned()),
+                known => known,
+            },
+        )
     }
 }
 /// A scheduled reopen or retake of an assessment result.
@@ -1209,7 +1215,7 @@ pub struct ExhibitAssessment {
     pub key_stats: Option<std::collections::BTreeMap<String, KeyStat>>,
 }
 /// Number of assessment results within different states, as well as the total count.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ExhibitCounts {
     /// Wire name: `total`.
     #[serde(rename = "total")]
@@ -1237,7 +1243,7 @@ pub struct ExhibitCounts {
     pub closed_reasons: Option<std::collections::BTreeMap<String, i64>>,
 }
 /// Statistics about one value across solutions or results.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct KeyStat {
     /// Wire name: `median`.
     #[serde(rename = "median", default, skip_serializing_if = "Option::is_none")]
@@ -1418,6 +1424,17 @@ impl SimilarityRiskLevel {
         Self::Medium,
         Self::High,
     ];
+    /// The value for a wire string; a value the spec does not list becomes `Unknown`.
+    /// (There is deliberately no `From<&str>`: a filter on an enum field must not
+    /// accept a bare, possibly misspelt, string.)
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "low" => Self::Low,
+            "medium" => Self::Medium,
+            "high" => Self::High,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -1428,22 +1445,11 @@ impl SimilarityRiskLevel {
         }
     }
 }
-impl From<&str> for SimilarityRiskLevel {
-    fn from(value: &str) -> Self {
-        match value {
-            "low" => Self::Low,
-            "medium" => Self::Medium,
-            "high" => Self::High,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl From<String> for SimilarityRiskLevel {
-    fn from(value: String) -> Self {
-        match Self::from(value.as_str()) {
-            Self::Unknown(_) => Self::Unknown(value),
-            known => known,
-        }
+impl std::str::FromStr for SimilarityRiskLevel {
+    type Err = std::convert::Infallible;
+    /// Never fails: a value the spec does not list becomes `Unknown`.
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from_wire(value))
     }
 }
 impl std::fmt::Display for SimilarityRiskLevel {
@@ -1460,7 +1466,13 @@ impl<'de> serde::Deserialize<'de> for SimilarityRiskLevel {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
+        let value = std::borrow::Cow::<str>::deserialize(deserializer)?;
+        Ok(
+            match Self::from_wire(&value) {
+                Self::Unknown(_) => Self::Unknown(value.into_owned()),
+                known => known,
+            },
+        )
     }
 }
 /// Information about the challenge a solution is related to.

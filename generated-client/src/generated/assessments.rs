@@ -773,6 +773,17 @@ impl AssessmentState {
         Self::Published,
         Self::Archived,
     ];
+    /// The value for a wire string; a value the spec does not list becomes `Unknown`.
+    /// (There is deliberately no `From<&str>`: a filter on an enum field must not
+    /// accept a bare, possibly misspelt, string.)
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "draft" => Self::Draft,
+            "published" => Self::Published,
+            "archived" => Self::Archived,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -783,22 +794,11 @@ impl AssessmentState {
         }
     }
 }
-impl From<&str> for AssessmentState {
-    fn from(value: &str) -> Self {
-        match value {
-            "draft" => Self::Draft,
-            "published" => Self::Published,
-            "archived" => Self::Archived,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl From<String> for AssessmentState {
-    fn from(value: String) -> Self {
-        match Self::from(value.as_str()) {
-            Self::Unknown(_) => Self::Unknown(value),
-            known => known,
-        }
+impl std::str::FromStr for AssessmentState {
+    type Err = std::convert::Infallible;
+    /// Never fails: a value the spec does not list becomes `Unknown`.
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from_wire(value))
     }
 }
 impl std::fmt::Display for AssessmentState {
@@ -815,7 +815,13 @@ impl<'de> serde::Deserialize<'de> for AssessmentState {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
+        let value = std::borrow::Cow::<str>::deserialize(deserializer)?;
+        Ok(
+            match Self::from_wire(&value) {
+                Self::Unknown(_) => Self::Unknown(value.into_owned()),
+                known => known,
+            },
+        )
     }
 }
 /// The role of the team members candidates get assigned to.
@@ -865,6 +871,21 @@ impl AssignmentRole {
         Self::ContentEditor,
         Self::Any,
     ];
+    /// The value for a wire string; a value the spec does not list becomes `Unknown`.
+    /// (There is deliberately no `From<&str>`: a filter on an enum field must not
+    /// accept a bare, possibly misspelt, string.)
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "owner" => Self::Owner,
+            "inviter" => Self::Inviter,
+            "reviewer" => Self::Reviewer,
+            "blind_reviewer" => Self::BlindReviewer,
+            "viewer" => Self::Viewer,
+            "content_editor" => Self::ContentEditor,
+            "any" => Self::Any,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -879,26 +900,11 @@ impl AssignmentRole {
         }
     }
 }
-impl From<&str> for AssignmentRole {
-    fn from(value: &str) -> Self {
-        match value {
-            "owner" => Self::Owner,
-            "inviter" => Self::Inviter,
-            "reviewer" => Self::Reviewer,
-            "blind_reviewer" => Self::BlindReviewer,
-            "viewer" => Self::Viewer,
-            "content_editor" => Self::ContentEditor,
-            "any" => Self::Any,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl From<String> for AssignmentRole {
-    fn from(value: String) -> Self {
-        match Self::from(value.as_str()) {
-            Self::Unknown(_) => Self::Unknown(value),
-            known => known,
-        }
+impl std::str::FromStr for AssignmentRole {
+    type Err = std::convert::Infallible;
+    /// Never fails: a value the spec does not list becomes `Unknown`.
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from_wire(value))
     }
 }
 impl std::fmt::Display for AssignmentRole {
@@ -915,7 +921,13 @@ impl<'de> serde::Deserialize<'de> for AssignmentRole {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
+        let value = std::borrow::Cow::<str>::deserialize(deserializer)?;
+        Ok(
+            match Self::from_wire(&value) {
+                Self::Unknown(_) => Self::Unknown(value.into_owned()),
+                known => known,
+            },
+        )
     }
 }
 /// How assignments are distributed among team members.
@@ -933,6 +945,15 @@ pub enum AssignmentRoleSchedule {
 impl AssignmentRoleSchedule {
     /// Every value the spec lists.
     pub const ALL: &'static [AssignmentRoleSchedule] = &[Self::Random];
+    /// The value for a wire string; a value the spec does not list becomes `Unknown`.
+    /// (There is deliberately no `From<&str>`: a filter on an enum field must not
+    /// accept a bare, possibly misspelt, string.)
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "random" => Self::Random,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -941,20 +962,11 @@ impl AssignmentRoleSchedule {
         }
     }
 }
-impl From<&str> for AssignmentRoleSchedule {
-    fn from(value: &str) -> Self {
-        match value {
-            "random" => Self::Random,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl From<String> for AssignmentRoleSchedule {
-    fn from(value: String) -> Self {
-        match Self::from(value.as_str()) {
-            Self::Unknown(_) => Self::Unknown(value),
-            known => known,
-        }
+impl std::str::FromStr for AssignmentRoleSchedule {
+    type Err = std::convert::Infallible;
+    /// Never fails: a value the spec does not list becomes `Unknown`.
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from_wire(value))
     }
 }
 impl std::fmt::Display for AssignmentRoleSchedule {
@@ -971,7 +983,13 @@ impl<'de> serde::Deserialize<'de> for AssignmentRoleSchedule {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
+        let value = std::borrow::Cow::<str>::deserialize(deserializer)?;
+        Ok(
+            match Self::from_wire(&value) {
+                Self::Unknown(_) => Self::Unknown(value.into_owned()),
+                known => known,
+            },
+        )
     }
 }
 /// Which team members get notified about the assessment's candidates.
@@ -1026,6 +1044,22 @@ impl NotificationScheme {
         Self::AllBlindReviewers,
         Self::Disabled,
     ];
+    /// The value for a wire string; a value the spec does not list becomes `Unknown`.
+    /// (There is deliberately no `From<&str>`: a filter on an enum field must not
+    /// accept a bare, possibly misspelt, string.)
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "by_assignee" => Self::ByAssignee,
+            "entire_team" => Self::EntireTeam,
+            "all_premium" => Self::AllPremium,
+            "all_owners" => Self::AllOwners,
+            "all_inviters" => Self::AllInviters,
+            "all_restricted" => Self::AllRestricted,
+            "all_blind_reviewers" => Self::AllBlindReviewers,
+            "disabled" => Self::Disabled,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -1041,27 +1075,11 @@ impl NotificationScheme {
         }
     }
 }
-impl From<&str> for NotificationScheme {
-    fn from(value: &str) -> Self {
-        match value {
-            "by_assignee" => Self::ByAssignee,
-            "entire_team" => Self::EntireTeam,
-            "all_premium" => Self::AllPremium,
-            "all_owners" => Self::AllOwners,
-            "all_inviters" => Self::AllInviters,
-            "all_restricted" => Self::AllRestricted,
-            "all_blind_reviewers" => Self::AllBlindReviewers,
-            "disabled" => Self::Disabled,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl From<String> for NotificationScheme {
-    fn from(value: String) -> Self {
-        match Self::from(value.as_str()) {
-            Self::Unknown(_) => Self::Unknown(value),
-            known => known,
-        }
+impl std::str::FromStr for NotificationScheme {
+    type Err = std::convert::Infallible;
+    /// Never fails: a value the spec does not list becomes `Unknown`.
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from_wire(value))
     }
 }
 impl std::fmt::Display for NotificationScheme {
@@ -1078,11 +1096,17 @@ impl<'de> serde::Deserialize<'de> for NotificationScheme {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
+        let value = std::borrow::Cow::<str>::deserialize(deserializer)?;
+        Ok(
+            match Self::from_wire(&value) {
+                Self::Unknown(_) => Self::Unknown(value.into_owned()),
+                known => known,
+            },
+        )
     }
 }
 /// Counts of an assessment's results.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct AssessmentResultsSummary {
     /// Wire name: `_id`.
     #[serde(
@@ -1100,7 +1124,7 @@ pub struct AssessmentResultsSummary {
     pub started: Option<i64>,
 }
 /// An automated workflow step of an assessment.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct WorkflowPath {
     /// Wire name: `id`.
     #[serde(rename = "id", default, skip_serializing_if = "Option::is_none")]
@@ -1181,6 +1205,16 @@ pub enum WorkflowType {
 impl WorkflowType {
     /// Every value the spec lists.
     pub const ALL: &'static [WorkflowType] = &[Self::SimpleApprove, Self::SimpleReject];
+    /// The value for a wire string; a value the spec does not list becomes `Unknown`.
+    /// (There is deliberately no `From<&str>`: a filter on an enum field must not
+    /// accept a bare, possibly misspelt, string.)
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "simple_approve" => Self::SimpleApprove,
+            "simple_reject" => Self::SimpleReject,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -1190,21 +1224,11 @@ impl WorkflowType {
         }
     }
 }
-impl From<&str> for WorkflowType {
-    fn from(value: &str) -> Self {
-        match value {
-            "simple_approve" => Self::SimpleApprove,
-            "simple_reject" => Self::SimpleReject,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl From<String> for WorkflowType {
-    fn from(value: String) -> Self {
-        match Self::from(value.as_str()) {
-            Self::Unknown(_) => Self::Unknown(value),
-            known => known,
-        }
+impl std::str::FromStr for WorkflowType {
+    type Err = std::convert::Infallible;
+    /// Never fails: a value the spec does not list becomes `Unknown`.
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from_wire(value))
     }
 }
 impl std::fmt::Display for WorkflowType {
@@ -1221,7 +1245,13 @@ impl<'de> serde::Deserialize<'de> for WorkflowType {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
+        let value = std::borrow::Cow::<str>::deserialize(deserializer)?;
+        Ok(
+            match Self::from_wire(&value) {
+                Self::Unknown(_) => Self::Unknown(value.into_owned()),
+                known => known,
+            },
+        )
     }
 }
 /// The state a workflow moves the team candidate to.
@@ -1251,6 +1281,17 @@ impl WorkflowCandidateState {
         Self::Rejected,
         Self::Archived,
     ];
+    /// The value for a wire string; a value the spec does not list becomes `Unknown`.
+    /// (There is deliberately no `From<&str>`: a filter on an enum field must not
+    /// accept a bare, possibly misspelt, string.)
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "approved" => Self::Approved,
+            "rejected" => Self::Rejected,
+            "archived" => Self::Archived,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -1261,22 +1302,11 @@ impl WorkflowCandidateState {
         }
     }
 }
-impl From<&str> for WorkflowCandidateState {
-    fn from(value: &str) -> Self {
-        match value {
-            "approved" => Self::Approved,
-            "rejected" => Self::Rejected,
-            "archived" => Self::Archived,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl From<String> for WorkflowCandidateState {
-    fn from(value: String) -> Self {
-        match Self::from(value.as_str()) {
-            Self::Unknown(_) => Self::Unknown(value),
-            known => known,
-        }
+impl std::str::FromStr for WorkflowCandidateState {
+    type Err = std::convert::Infallible;
+    /// Never fails: a value the spec does not list becomes `Unknown`.
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from_wire(value))
     }
 }
 impl std::fmt::Display for WorkflowCandidateState {
@@ -1293,7 +1323,13 @@ impl<'de> serde::Deserialize<'de> for WorkflowCandidateState {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
+        let value = std::borrow::Cow::<str>::deserialize(deserializer)?;
+        Ok(
+            match Self::from_wire(&value) {
+                Self::Unknown(_) => Self::Unknown(value.into_owned()),
+                known => known,
+            },
+        )
     }
 }
 /// Which time a workflow condition measures.
@@ -1315,6 +1351,16 @@ pub enum TimeType {
 impl TimeType {
     /// Every value the spec lists.
     pub const ALL: &'static [TimeType] = &[Self::Total, Self::Accumulated];
+    /// The value for a wire string; a value the spec does not list becomes `Unknown`.
+    /// (There is deliberately no `From<&str>`: a filter on an enum field must not
+    /// accept a bare, possibly misspelt, string.)
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "total" => Self::Total,
+            "accumulated" => Self::Accumulated,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -1324,21 +1370,11 @@ impl TimeType {
         }
     }
 }
-impl From<&str> for TimeType {
-    fn from(value: &str) -> Self {
-        match value {
-            "total" => Self::Total,
-            "accumulated" => Self::Accumulated,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl From<String> for TimeType {
-    fn from(value: String) -> Self {
-        match Self::from(value.as_str()) {
-            Self::Unknown(_) => Self::Unknown(value),
-            known => known,
-        }
+impl std::str::FromStr for TimeType {
+    type Err = std::convert::Infallible;
+    /// Never fails: a value the spec does not list becomes `Unknown`.
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from_wire(value))
     }
 }
 impl std::fmt::Display for TimeType {
@@ -1355,7 +1391,13 @@ impl<'de> serde::Deserialize<'de> for TimeType {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
+        let value = std::borrow::Cow::<str>::deserialize(deserializer)?;
+        Ok(
+            match Self::from_wire(&value) {
+                Self::Unknown(_) => Self::Unknown(value.into_owned()),
+                known => known,
+            },
+        )
     }
 }
 /// How workflow conditions are combined.
@@ -1377,6 +1419,16 @@ pub enum ConditionsOp {
 impl ConditionsOp {
     /// Every value the spec lists.
     pub const ALL: &'static [ConditionsOp] = &[Self::And, Self::Or];
+    /// The value for a wire string; a value the spec does not list becomes `Unknown`.
+    /// (There is deliberately no `From<&str>`: a filter on an enum field must not
+    /// accept a bare, possibly misspelt, string.)
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "and" => Self::And,
+            "or" => Self::Or,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -1386,21 +1438,11 @@ impl ConditionsOp {
         }
     }
 }
-impl From<&str> for ConditionsOp {
-    fn from(value: &str) -> Self {
-        match value {
-            "and" => Self::And,
-            "or" => Self::Or,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl From<String> for ConditionsOp {
-    fn from(value: String) -> Self {
-        match Self::from(value.as_str()) {
-            Self::Unknown(_) => Self::Unknown(value),
-            known => known,
-        }
+impl std::str::FromStr for ConditionsOp {
+    type Err = std::convert::Infallible;
+    /// Never fails: a value the spec does not list becomes `Unknown`.
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from_wire(value))
     }
 }
 impl std::fmt::Display for ConditionsOp {
@@ -1417,11 +1459,17 @@ impl<'de> serde::Deserialize<'de> for ConditionsOp {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
+        let value = std::borrow::Cow::<str>::deserialize(deserializer)?;
+        Ok(
+            match Self::from_wire(&value) {
+                Self::Unknown(_) => Self::Unknown(value.into_owned()),
+                known => known,
+            },
+        )
     }
 }
 /// BambooHR integration settings of the assessment.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct BambooConfig {
     /// Wire name: `id`.
     #[serde(rename = "id", default, skip_serializing_if = "Option::is_none")]

@@ -733,7 +733,7 @@ impl<'de> serde::Deserialize<'de> for ChallengeKind {
     }
 }
 /// A classic code challenge, solved in one of several languages.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CodeChallenge {
     /// Wire name: `defaultLanguage`.
     #[serde(
@@ -831,7 +831,7 @@ pub struct CodeChallenge {
     pub languages: Option<Vec<ChallengeLanguage>>,
 }
 /// A project code challenge, made of files run by a test framework.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct AdvancedCodeChallenge {
     /// Wire name: `languageServers`.
     #[serde(
@@ -1006,7 +1006,7 @@ pub struct AdvancedCodeChallenge {
     pub reference_files: Option<Vec<ChallengeFile>>,
 }
 /// A Q&A challenge, made of quiz questions.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct QuizChallenge {
     /// Determines if and how the challenge is timed.
     ///
@@ -1077,6 +1077,17 @@ impl ChallengeType {
         Self::AdvancedCodeChallenge,
         Self::QuizChallenge,
     ];
+    /// The value for a wire string; a value the spec does not list becomes `Unknown`.
+    /// (There is deliberately no `From<&str>`: a filter on an enum field must not
+    /// accept a bare, possibly misspelt, string.)
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "CodeChallenge" => Self::CodeChallenge,
+            "AdvancedCodeChallenge" => Self::AdvancedCodeChallenge,
+            "QuizChallenge" => Self::QuizChallenge,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -1087,22 +1098,11 @@ impl ChallengeType {
         }
     }
 }
-impl From<&str> for ChallengeType {
-    fn from(value: &str) -> Self {
-        match value {
-            "CodeChallenge" => Self::CodeChallenge,
-            "AdvancedCodeChallenge" => Self::AdvancedCodeChallenge,
-            "QuizChallenge" => Self::QuizChallenge,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl From<String> for ChallengeType {
-    fn from(value: String) -> Self {
-        match Self::from(value.as_str()) {
-            Self::Unknown(_) => Self::Unknown(value),
-            known => known,
-        }
+impl std::str::FromStr for ChallengeType {
+    type Err = std::convert::Infallible;
+    /// Never fails: a value the spec does not list becomes `Unknown`.
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from_wire(value))
     }
 }
 impl std::fmt::Display for ChallengeType {
@@ -1119,7 +1119,13 @@ impl<'de> serde::Deserialize<'de> for ChallengeType {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
+        let value = std::borrow::Cow::<str>::deserialize(deserializer)?;
+        Ok(
+            match Self::from_wire(&value) {
+                Self::Unknown(_) => Self::Unknown(value.into_owned()),
+                known => known,
+            },
+        )
     }
 }
 /// The state of the challenge.
@@ -1154,6 +1160,18 @@ impl ChallengeState {
         Self::Archived,
         Self::Nil,
     ];
+    /// The value for a wire string; a value the spec does not list becomes `Unknown`.
+    /// (There is deliberately no `From<&str>`: a filter on an enum field must not
+    /// accept a bare, possibly misspelt, string.)
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "draft" => Self::Draft,
+            "published" => Self::Published,
+            "archived" => Self::Archived,
+            "nil" => Self::Nil,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -1165,23 +1183,11 @@ impl ChallengeState {
         }
     }
 }
-impl From<&str> for ChallengeState {
-    fn from(value: &str) -> Self {
-        match value {
-            "draft" => Self::Draft,
-            "published" => Self::Published,
-            "archived" => Self::Archived,
-            "nil" => Self::Nil,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl From<String> for ChallengeState {
-    fn from(value: String) -> Self {
-        match Self::from(value.as_str()) {
-            Self::Unknown(_) => Self::Unknown(value),
-            known => known,
-        }
+impl std::str::FromStr for ChallengeState {
+    type Err = std::convert::Infallible;
+    /// Never fails: a value the spec does not list becomes `Unknown`.
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from_wire(value))
     }
 }
 impl std::fmt::Display for ChallengeState {
@@ -1198,7 +1204,13 @@ impl<'de> serde::Deserialize<'de> for ChallengeState {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
+        let value = std::borrow::Cow::<str>::deserialize(deserializer)?;
+        Ok(
+            match Self::from_wire(&value) {
+                Self::Unknown(_) => Self::Unknown(value.into_owned()),
+                known => known,
+            },
+        )
     }
 }
 /// Which challenges to list.
@@ -1220,6 +1232,16 @@ pub enum ChallengeCollection {
 impl ChallengeCollection {
     /// Every value the spec lists.
     pub const ALL: &'static [ChallengeCollection] = &[Self::Team, Self::Global];
+    /// The value for a wire string; a value the spec does not list becomes `Unknown`.
+    /// (There is deliberately no `From<&str>`: a filter on an enum field must not
+    /// accept a bare, possibly misspelt, string.)
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "team" => Self::Team,
+            "global" => Self::Global,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -1229,21 +1251,11 @@ impl ChallengeCollection {
         }
     }
 }
-impl From<&str> for ChallengeCollection {
-    fn from(value: &str) -> Self {
-        match value {
-            "team" => Self::Team,
-            "global" => Self::Global,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl From<String> for ChallengeCollection {
-    fn from(value: String) -> Self {
-        match Self::from(value.as_str()) {
-            Self::Unknown(_) => Self::Unknown(value),
-            known => known,
-        }
+impl std::str::FromStr for ChallengeCollection {
+    type Err = std::convert::Infallible;
+    /// Never fails: a value the spec does not list becomes `Unknown`.
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from_wire(value))
     }
 }
 impl std::fmt::Display for ChallengeCollection {
@@ -1260,7 +1272,13 @@ impl<'de> serde::Deserialize<'de> for ChallengeCollection {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
+        let value = std::borrow::Cow::<str>::deserialize(deserializer)?;
+        Ok(
+            match Self::from_wire(&value) {
+                Self::Unknown(_) => Self::Unknown(value.into_owned()),
+                known => known,
+            },
+        )
     }
 }
 /// How a code challenge decides success.
@@ -1282,6 +1300,16 @@ pub enum SuccessMode {
 impl SuccessMode {
     /// Every value the spec lists.
     pub const ALL: &'static [SuccessMode] = &[Self::Specs, Self::Assertions];
+    /// The value for a wire string; a value the spec does not list becomes `Unknown`.
+    /// (There is deliberately no `From<&str>`: a filter on an enum field must not
+    /// accept a bare, possibly misspelt, string.)
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "specs" => Self::Specs,
+            "assertions" => Self::Assertions,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -1291,21 +1319,11 @@ impl SuccessMode {
         }
     }
 }
-impl From<&str> for SuccessMode {
-    fn from(value: &str) -> Self {
-        match value {
-            "specs" => Self::Specs,
-            "assertions" => Self::Assertions,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl From<String> for SuccessMode {
-    fn from(value: String) -> Self {
-        match Self::from(value.as_str()) {
-            Self::Unknown(_) => Self::Unknown(value),
-            known => known,
-        }
+impl std::str::FromStr for SuccessMode {
+    type Err = std::convert::Infallible;
+    /// Never fails: a value the spec does not list becomes `Unknown`.
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from_wire(value))
     }
 }
 impl std::fmt::Display for SuccessMode {
@@ -1322,7 +1340,13 @@ impl<'de> serde::Deserialize<'de> for SuccessMode {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
+        let value = std::borrow::Cow::<str>::deserialize(deserializer)?;
+        Ok(
+            match Self::from_wire(&value) {
+                Self::Unknown(_) => Self::Unknown(value.into_owned()),
+                known => known,
+            },
+        )
     }
 }
 /// How similarity with other solutions is checked.
@@ -1348,6 +1372,17 @@ pub enum SimilarityMode {
 impl SimilarityMode {
     /// Every value the spec lists.
     pub const ALL: &'static [SimilarityMode] = &[Self::Full, Self::NoRisk, Self::None];
+    /// The value for a wire string; a value the spec does not list becomes `Unknown`.
+    /// (There is deliberately no `From<&str>`: a filter on an enum field must not
+    /// accept a bare, possibly misspelt, string.)
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "full" => Self::Full,
+            "no_risk" => Self::NoRisk,
+            "none" => Self::None,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -1358,22 +1393,11 @@ impl SimilarityMode {
         }
     }
 }
-impl From<&str> for SimilarityMode {
-    fn from(value: &str) -> Self {
-        match value {
-            "full" => Self::Full,
-            "no_risk" => Self::NoRisk,
-            "none" => Self::None,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl From<String> for SimilarityMode {
-    fn from(value: String) -> Self {
-        match Self::from(value.as_str()) {
-            Self::Unknown(_) => Self::Unknown(value),
-            known => known,
-        }
+impl std::str::FromStr for SimilarityMode {
+    type Err = std::convert::Infallible;
+    /// Never fails: a value the spec does not list becomes `Unknown`.
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from_wire(value))
     }
 }
 impl std::fmt::Display for SimilarityMode {
@@ -1390,7 +1414,13 @@ impl<'de> serde::Deserialize<'de> for SimilarityMode {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
+        let value = std::borrow::Cow::<str>::deserialize(deserializer)?;
+        Ok(
+            match Self::from_wire(&value) {
+                Self::Unknown(_) => Self::Unknown(value.into_owned()),
+                known => known,
+            },
+        )
     }
 }
 /// Whether an IDE feature is enabled for the challenge.
@@ -1420,6 +1450,17 @@ impl IdeSetting {
         Self::Disabled,
         Self::Enabled,
     ];
+    /// The value for a wire string; a value the spec does not list becomes `Unknown`.
+    /// (There is deliberately no `From<&str>`: a filter on an enum field must not
+    /// accept a bare, possibly misspelt, string.)
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "default" => Self::Default,
+            "disabled" => Self::Disabled,
+            "enabled" => Self::Enabled,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -1430,22 +1471,11 @@ impl IdeSetting {
         }
     }
 }
-impl From<&str> for IdeSetting {
-    fn from(value: &str) -> Self {
-        match value {
-            "default" => Self::Default,
-            "disabled" => Self::Disabled,
-            "enabled" => Self::Enabled,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl From<String> for IdeSetting {
-    fn from(value: String) -> Self {
-        match Self::from(value.as_str()) {
-            Self::Unknown(_) => Self::Unknown(value),
-            known => known,
-        }
+impl std::str::FromStr for IdeSetting {
+    type Err = std::convert::Infallible;
+    /// Never fails: a value the spec does not list becomes `Unknown`.
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from_wire(value))
     }
 }
 impl std::fmt::Display for IdeSetting {
@@ -1462,7 +1492,13 @@ impl<'de> serde::Deserialize<'de> for IdeSetting {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
+        let value = std::borrow::Cow::<str>::deserialize(deserializer)?;
+        Ok(
+            match Self::from_wire(&value) {
+                Self::Unknown(_) => Self::Unknown(value.into_owned()),
+                known => known,
+            },
+        )
     }
 }
 /// Determines if and how a Q&A challenge is timed.
@@ -1497,6 +1533,18 @@ impl TimeLimitType {
         Self::PerQuestion,
         Self::PerQuestionBonus,
     ];
+    /// The value for a wire string; a value the spec does not list becomes `Unknown`.
+    /// (There is deliberately no `From<&str>`: a filter on an enum field must not
+    /// accept a bare, possibly misspelt, string.)
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "none" => Self::None,
+            "challenge" => Self::Challenge,
+            "per_question" => Self::PerQuestion,
+            "per_question_bonus" => Self::PerQuestionBonus,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -1508,23 +1556,11 @@ impl TimeLimitType {
         }
     }
 }
-impl From<&str> for TimeLimitType {
-    fn from(value: &str) -> Self {
-        match value {
-            "none" => Self::None,
-            "challenge" => Self::Challenge,
-            "per_question" => Self::PerQuestion,
-            "per_question_bonus" => Self::PerQuestionBonus,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl From<String> for TimeLimitType {
-    fn from(value: String) -> Self {
-        match Self::from(value.as_str()) {
-            Self::Unknown(_) => Self::Unknown(value),
-            known => known,
-        }
+impl std::str::FromStr for TimeLimitType {
+    type Err = std::convert::Infallible;
+    /// Never fails: a value the spec does not list becomes `Unknown`.
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from_wire(value))
     }
 }
 impl std::fmt::Display for TimeLimitType {
@@ -1541,7 +1577,13 @@ impl<'de> serde::Deserialize<'de> for TimeLimitType {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
+        let value = std::borrow::Cow::<str>::deserialize(deserializer)?;
+        Ok(
+            match Self::from_wire(&value) {
+                Self::Unknown(_) => Self::Unknown(value.into_owned()),
+                known => known,
+            },
+        )
     }
 }
 /// The access level given to the candidate for a file.
@@ -1576,6 +1618,18 @@ impl FileAccess {
         Self::Restricted,
         Self::Hidden,
     ];
+    /// The value for a wire string; a value the spec does not list becomes `Unknown`.
+    /// (There is deliberately no `From<&str>`: a filter on an enum field must not
+    /// accept a bare, possibly misspelt, string.)
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "readwrite" => Self::Readwrite,
+            "readonly" => Self::Readonly,
+            "restricted" => Self::Restricted,
+            "hidden" => Self::Hidden,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -1587,23 +1641,11 @@ impl FileAccess {
         }
     }
 }
-impl From<&str> for FileAccess {
-    fn from(value: &str) -> Self {
-        match value {
-            "readwrite" => Self::Readwrite,
-            "readonly" => Self::Readonly,
-            "restricted" => Self::Restricted,
-            "hidden" => Self::Hidden,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl From<String> for FileAccess {
-    fn from(value: String) -> Self {
-        match Self::from(value.as_str()) {
-            Self::Unknown(_) => Self::Unknown(value),
-            known => known,
-        }
+impl std::str::FromStr for FileAccess {
+    type Err = std::convert::Infallible;
+    /// Never fails: a value the spec does not list becomes `Unknown`.
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from_wire(value))
     }
 }
 impl std::fmt::Display for FileAccess {
@@ -1620,7 +1662,13 @@ impl<'de> serde::Deserialize<'de> for FileAccess {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
+        let value = std::borrow::Cow::<str>::deserialize(deserializer)?;
+        Ok(
+            match Self::from_wire(&value) {
+                Self::Unknown(_) => Self::Unknown(value.into_owned()),
+                known => known,
+            },
+        )
     }
 }
 /// The settings of a classic code challenge for one language.
@@ -1949,7 +1997,7 @@ pub struct RunConfigInput {
     pub submission_ignore_paths: Option<Vec<String>>,
 }
 /// A file of a project code challenge.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ChallengeFile {
     /// The full file path.
     ///

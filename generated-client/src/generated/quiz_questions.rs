@@ -339,7 +339,7 @@ impl<'de> serde::Deserialize<'de> for QuizQuestionKind {
     }
 }
 /// A question answered by picking one or more of the choices.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct QuizMultipleChoiceQuestion {
     /// The choices offered to the candidate.
     ///
@@ -363,7 +363,7 @@ pub struct QuizMultipleChoiceQuestion {
     pub answers: Option<Vec<i64>>,
 }
 /// A question answered with free text.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct QuizTextQuestion {
     /// The minimum number of characters that an answer needs to have.
     ///
@@ -402,7 +402,7 @@ pub struct QuizTextQuestion {
     pub matchers: Option<Vec<QuizTextMatcher>>,
 }
 /// A question answered by picking choices, each with its own weight.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct QuizWeightedChoiceQuestion {
     /// The total number of choices a candidate can select.
     ///
@@ -462,6 +462,16 @@ impl QuizQuestionType {
         Self::QuizTextQuestion,
         Self::QuizWeightedChoiceQuestion,
     ];
+    /// The value for a wire string; a value the spec does not list becomes `Unknown`.
+    /// (There is deliberately no `From<&str>`: a filter on an enum field must not
+    /// accept a bare, possibly misspelt, string.)
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "QuizTextQuestion" => Self::QuizTextQuestion,
+            "QuizWeightedChoiceQuestion" => Self::QuizWeightedChoiceQuestion,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -471,21 +481,11 @@ impl QuizQuestionType {
         }
     }
 }
-impl From<&str> for QuizQuestionType {
-    fn from(value: &str) -> Self {
-        match value {
-            "QuizTextQuestion" => Self::QuizTextQuestion,
-            "QuizWeightedChoiceQuestion" => Self::QuizWeightedChoiceQuestion,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl From<String> for QuizQuestionType {
-    fn from(value: String) -> Self {
-        match Self::from(value.as_str()) {
-            Self::Unknown(_) => Self::Unknown(value),
-            known => known,
-        }
+impl std::str::FromStr for QuizQuestionType {
+    type Err = std::convert::Infallible;
+    /// Never fails: a value the spec does not list becomes `Unknown`.
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from_wire(value))
     }
 }
 impl std::fmt::Display for QuizQuestionType {
@@ -502,11 +502,17 @@ impl<'de> serde::Deserialize<'de> for QuizQuestionType {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
+        let value = std::borrow::Cow::<str>::deserialize(deserializer)?;
+        Ok(
+            match Self::from_wire(&value) {
+                Self::Unknown(_) => Self::Unknown(value.into_owned()),
+                known => known,
+            },
+        )
     }
 }
 /// A choice of a weighted choice question.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct WeightedChoice {
     /// The ID of the choice. Preserve it when making updates so that previous answers can be properly reported on.
     ///
@@ -584,6 +590,17 @@ pub enum MatcherType {
 impl MatcherType {
     /// Every value the spec lists.
     pub const ALL: &'static [MatcherType] = &[Self::Exact, Self::Includes, Self::Regex];
+    /// The value for a wire string; a value the spec does not list becomes `Unknown`.
+    /// (There is deliberately no `From<&str>`: a filter on an enum field must not
+    /// accept a bare, possibly misspelt, string.)
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "exact" => Self::Exact,
+            "includes" => Self::Includes,
+            "regex" => Self::Regex,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -594,22 +611,11 @@ impl MatcherType {
         }
     }
 }
-impl From<&str> for MatcherType {
-    fn from(value: &str) -> Self {
-        match value {
-            "exact" => Self::Exact,
-            "includes" => Self::Includes,
-            "regex" => Self::Regex,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl From<String> for MatcherType {
-    fn from(value: String) -> Self {
-        match Self::from(value.as_str()) {
-            Self::Unknown(_) => Self::Unknown(value),
-            known => known,
-        }
+impl std::str::FromStr for MatcherType {
+    type Err = std::convert::Infallible;
+    /// Never fails: a value the spec does not list becomes `Unknown`.
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from_wire(value))
     }
 }
 impl std::fmt::Display for MatcherType {
@@ -626,7 +632,13 @@ impl<'de> serde::Deserialize<'de> for MatcherType {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
+        let value = std::borrow::Cow::<str>::deserialize(deserializer)?;
+        Ok(
+            match Self::from_wire(&value) {
+                Self::Unknown(_) => Self::Unknown(value.into_owned()),
+                known => known,
+            },
+        )
     }
 }
 /// A question of a Q&A challenge, as sent when saving the challenge.

@@ -494,7 +494,7 @@ impl<'de> serde::Deserialize<'de> for SolutionKind {
     }
 }
 /// A solution to a classic code challenge.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CodeSolution {
     /// Wire name: `code`.
     #[serde(rename = "code", default, skip_serializing_if = "Option::is_none")]
@@ -614,10 +614,10 @@ pub struct CodeSolution {
     pub code_metrics: Option<serde_json::Value>,
 }
 /// A solution to a project code challenge.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct AdvancedCodeSolution {}
 /// One item of the output of a test run.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TestOutput {
     /// The kind of output item (e.g. "passed").
     ///
@@ -631,7 +631,7 @@ pub struct TestOutput {
     pub v: Option<String>,
 }
 /// Solutions similar to a given solution.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SimilarSolutions {
     /// Wire name: `data`.
     #[serde(rename = "data")]

@@ -602,6 +602,20 @@ impl BulkAction {
         Self::Archive,
         Self::Restore,
     ];
+    /// The value for a wire string; a value the spec does not list becomes `Unknown`.
+    /// (There is deliberately no `From<&str>`: a filter on an enum field must not
+    /// accept a bare, possibly misspelt, string.)
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "update" => Self::Update,
+            "approve" => Self::Approve,
+            "cancel" => Self::Cancel,
+            "reject" => Self::Reject,
+            "archive" => Self::Archive,
+            "restore" => Self::Restore,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -615,25 +629,11 @@ impl BulkAction {
         }
     }
 }
-impl From<&str> for BulkAction {
-    fn from(value: &str) -> Self {
-        match value {
-            "update" => Self::Update,
-            "approve" => Self::Approve,
-            "cancel" => Self::Cancel,
-            "reject" => Self::Reject,
-            "archive" => Self::Archive,
-            "restore" => Self::Restore,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl From<String> for BulkAction {
-    fn from(value: String) -> Self {
-        match Self::from(value.as_str()) {
-            Self::Unknown(_) => Self::Unknown(value),
-            known => known,
-        }
+impl std::str::FromStr for BulkAction {
+    type Err = std::convert::Infallible;
+    /// Never fails: a value the spec does not list becomes `Unknown`.
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from_wire(value))
     }
 }
 impl std::fmt::Display for BulkAction {
@@ -650,7 +650,13 @@ impl<'de> serde::Deserialize<'de> for BulkAction {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
+        let value = std::borrow::Cow::<str>::deserialize(deserializer)?;
+        Ok(
+            match Self::from_wire(&value) {
+                Self::Unknown(_) => Self::Unknown(value.into_owned()),
+                known => known,
+            },
+        )
     }
 }
 /// The progress of a bulk action taken on a set of team candidates.

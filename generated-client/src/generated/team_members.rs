@@ -329,6 +329,17 @@ impl TeamMemberState {
         Self::Active,
         Self::Inactive,
     ];
+    /// The value for a wire string; a value the spec does not list becomes `Unknown`.
+    /// (There is deliberately no `From<&str>`: a filter on an enum field must not
+    /// accept a bare, possibly misspelt, string.)
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "invited" => Self::Invited,
+            "active" => Self::Active,
+            "inactive" => Self::Inactive,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -339,22 +350,11 @@ impl TeamMemberState {
         }
     }
 }
-impl From<&str> for TeamMemberState {
-    fn from(value: &str) -> Self {
-        match value {
-            "invited" => Self::Invited,
-            "active" => Self::Active,
-            "inactive" => Self::Inactive,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl From<String> for TeamMemberState {
-    fn from(value: String) -> Self {
-        match Self::from(value.as_str()) {
-            Self::Unknown(_) => Self::Unknown(value),
-            known => known,
-        }
+impl std::str::FromStr for TeamMemberState {
+    type Err = std::convert::Infallible;
+    /// Never fails: a value the spec does not list becomes `Unknown`.
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from_wire(value))
     }
 }
 impl std::fmt::Display for TeamMemberState {
@@ -371,7 +371,13 @@ impl<'de> serde::Deserialize<'de> for TeamMemberState {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
+        let value = std::borrow::Cow::<str>::deserialize(deserializer)?;
+        Ok(
+            match Self::from_wire(&value) {
+                Self::Unknown(_) => Self::Unknown(value.into_owned()),
+                known => known,
+            },
+        )
     }
 }
 /// Which records a privilege applies to.
@@ -397,6 +403,17 @@ pub enum PrivilegeScope {
 impl PrivilegeScope {
     /// Every value the spec lists.
     pub const ALL: &'static [PrivilegeScope] = &[Self::Assigned, Self::All, Self::None];
+    /// The value for a wire string; a value the spec does not list becomes `Unknown`.
+    /// (There is deliberately no `From<&str>`: a filter on an enum field must not
+    /// accept a bare, possibly misspelt, string.)
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "assigned" => Self::Assigned,
+            "all" => Self::All,
+            "none" => Self::None,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -407,22 +424,11 @@ impl PrivilegeScope {
         }
     }
 }
-impl From<&str> for PrivilegeScope {
-    fn from(value: &str) -> Self {
-        match value {
-            "assigned" => Self::Assigned,
-            "all" => Self::All,
-            "none" => Self::None,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl From<String> for PrivilegeScope {
-    fn from(value: String) -> Self {
-        match Self::from(value.as_str()) {
-            Self::Unknown(_) => Self::Unknown(value),
-            known => known,
-        }
+impl std::str::FromStr for PrivilegeScope {
+    type Err = std::convert::Infallible;
+    /// Never fails: a value the spec does not list becomes `Unknown`.
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from_wire(value))
     }
 }
 impl std::fmt::Display for PrivilegeScope {
@@ -439,11 +445,17 @@ impl<'de> serde::Deserialize<'de> for PrivilegeScope {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
+        let value = std::borrow::Cow::<str>::deserialize(deserializer)?;
+        Ok(
+            match Self::from_wire(&value) {
+                Self::Unknown(_) => Self::Unknown(value.into_owned()),
+                known => known,
+            },
+        )
     }
 }
 /// The privileges of a team member.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Privileges {
     /// Wire name: `id`.
     #[serde(rename = "id", default, skip_serializing_if = "Option::is_none")]
@@ -546,7 +558,7 @@ pub struct Privileges {
     pub manage_candidates: Option<bool>,
 }
 /// The notifications a team member receives.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct NotificationSettings {
     /// Wire name: `id`.
     #[serde(rename = "id", default, skip_serializing_if = "Option::is_none")]
@@ -623,7 +635,7 @@ pub struct NotificationSettings {
     pub note_added: Option<bool>,
 }
 /// A team a user belongs to.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TeamSummary {
     /// Wire name: `id`.
     #[serde(rename = "id")]

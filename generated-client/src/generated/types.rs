@@ -162,6 +162,44 @@ impl Language {
         Self::Dart,
         Self::Powershell,
     ];
+    /// The value for a wire string; a value the spec does not list becomes `Unknown`.
+    /// (There is deliberately no `From<&str>`: a filter on an enum field must not
+    /// accept a bare, possibly misspelt, string.)
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "coffeescript" => Self::Coffeescript,
+            "javascript" => Self::Javascript,
+            "python" => Self::Python,
+            "ruby" => Self::Ruby,
+            "clojure" => Self::Clojure,
+            "haskell" => Self::Haskell,
+            "csharp" => Self::Csharp,
+            "solidity" => Self::Solidity,
+            "java" => Self::Java,
+            "elixir" => Self::Elixir,
+            "typescript" => Self::Typescript,
+            "cpp" => Self::Cpp,
+            "php" => Self::Php,
+            "sql" => Self::Sql,
+            "swift" => Self::Swift,
+            "shell" => Self::Shell,
+            "fsharp" => Self::Fsharp,
+            "ocaml" => Self::Ocaml,
+            "erlang" => Self::Erlang,
+            "scala" => Self::Scala,
+            "r" => Self::R,
+            "objc" => Self::Objc,
+            "c" => Self::C,
+            "go" => Self::Go,
+            "kotlin" => Self::Kotlin,
+            "groovy" => Self::Groovy,
+            "lua" => Self::Lua,
+            "rust" => Self::Rust,
+            "dart" => Self::Dart,
+            "powershell" => Self::Powershell,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -199,49 +237,11 @@ impl Language {
         }
     }
 }
-impl From<&str> for Language {
-    fn from(value: &str) -> Self {
-        match value {
-            "coffeescript" => Self::Coffeescript,
-            "javascript" => Self::Javascript,
-            "python" => Self::Python,
-            "ruby" => Self::Ruby,
-            "clojure" => Self::Clojure,
-            "haskell" => Self::Haskell,
-            "csharp" => Self::Csharp,
-            "solidity" => Self::Solidity,
-            "java" => Self::Java,
-            "elixir" => Self::Elixir,
-            "typescript" => Self::Typescript,
-            "cpp" => Self::Cpp,
-            "php" => Self::Php,
-            "sql" => Self::Sql,
-            "swift" => Self::Swift,
-            "shell" => Self::Shell,
-            "fsharp" => Self::Fsharp,
-            "ocaml" => Self::Ocaml,
-            "erlang" => Self::Erlang,
-            "scala" => Self::Scala,
-            "r" => Self::R,
-            "objc" => Self::Objc,
-            "c" => Self::C,
-            "go" => Self::Go,
-            "kotlin" => Self::Kotlin,
-            "groovy" => Self::Groovy,
-            "lua" => Self::Lua,
-            "rust" => Self::Rust,
-            "dart" => Self::Dart,
-            "powershell" => Self::Powershell,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl From<String> for Language {
-    fn from(value: String) -> Self {
-        match Self::from(value.as_str()) {
-            Self::Unknown(_) => Self::Unknown(value),
-            known => known,
-        }
+impl std::str::FromStr for Language {
+    type Err = std::convert::Infallible;
+    /// Never fails: a value the spec does not list becomes `Unknown`.
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from_wire(value))
     }
 }
 impl std::fmt::Display for Language {
@@ -258,7 +258,13 @@ impl<'de> serde::Deserialize<'de> for Language {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
+        let value = std::borrow::Cow::<str>::deserialize(deserializer)?;
+        Ok(
+            match Self::from_wire(&value) {
+                Self::Unknown(_) => Self::Unknown(value.into_owned()),
+                known => known,
+            },
+        )
     }
 }
 /// The type of action that should be performed if the candidate has already submitted and you would like them to take further action.
@@ -280,6 +286,16 @@ pub enum RetryAction {
 impl RetryAction {
     /// Every value the spec lists.
     pub const ALL: &'static [RetryAction] = &[Self::Reopen, Self::Retake];
+    /// The value for a wire string; a value the spec does not list becomes `Unknown`.
+    /// (There is deliberately no `From<&str>`: a filter on an enum field must not
+    /// accept a bare, possibly misspelt, string.)
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "reopen" => Self::Reopen,
+            "retake" => Self::Retake,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -289,21 +305,11 @@ impl RetryAction {
         }
     }
 }
-impl From<&str> for RetryAction {
-    fn from(value: &str) -> Self {
-        match value {
-            "reopen" => Self::Reopen,
-            "retake" => Self::Retake,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl From<String> for RetryAction {
-    fn from(value: String) -> Self {
-        match Self::from(value.as_str()) {
-            Self::Unknown(_) => Self::Unknown(value),
-            known => known,
-        }
+impl std::str::FromStr for RetryAction {
+    type Err = std::convert::Infallible;
+    /// Never fails: a value the spec does not list becomes `Unknown`.
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from_wire(value))
     }
 }
 impl std::fmt::Display for RetryAction {
@@ -320,7 +326,13 @@ impl<'de> serde::Deserialize<'de> for RetryAction {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
+        let value = std::borrow::Cow::<str>::deserialize(deserializer)?;
+        Ok(
+            match Self::from_wire(&value) {
+                Self::Unknown(_) => Self::Unknown(value.into_owned()),
+                known => known,
+            },
+        )
     }
 }
 /// How the candidate may edit an assessment result.
@@ -350,6 +362,17 @@ impl EditMode {
         Self::Readonly,
         Self::Restricted,
     ];
+    /// The value for a wire string; a value the spec does not list becomes `Unknown`.
+    /// (There is deliberately no `From<&str>`: a filter on an enum field must not
+    /// accept a bare, possibly misspelt, string.)
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "normal" => Self::Normal,
+            "readonly" => Self::Readonly,
+            "restricted" => Self::Restricted,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -360,22 +383,11 @@ impl EditMode {
         }
     }
 }
-impl From<&str> for EditMode {
-    fn from(value: &str) -> Self {
-        match value {
-            "normal" => Self::Normal,
-            "readonly" => Self::Readonly,
-            "restricted" => Self::Restricted,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl From<String> for EditMode {
-    fn from(value: String) -> Self {
-        match Self::from(value.as_str()) {
-            Self::Unknown(_) => Self::Unknown(value),
-            known => known,
-        }
+impl std::str::FromStr for EditMode {
+    type Err = std::convert::Infallible;
+    /// Never fails: a value the spec does not list becomes `Unknown`.
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from_wire(value))
     }
 }
 impl std::fmt::Display for EditMode {
@@ -392,7 +404,13 @@ impl<'de> serde::Deserialize<'de> for EditMode {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
+        let value = std::borrow::Cow::<str>::deserialize(deserializer)?;
+        Ok(
+            match Self::from_wire(&value) {
+                Self::Unknown(_) => Self::Unknown(value.into_owned()),
+                known => known,
+            },
+        )
     }
 }
 /// The role of a team member within the team.
@@ -452,6 +470,23 @@ impl TeamMemberRole {
         Self::Api,
         Self::Demo,
     ];
+    /// The value for a wire string; a value the spec does not list becomes `Unknown`.
+    /// (There is deliberately no `From<&str>`: a filter on an enum field must not
+    /// accept a bare, possibly misspelt, string.)
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "owner" => Self::Owner,
+            "inviter" => Self::Inviter,
+            "reviewer" => Self::Reviewer,
+            "blind_reviewer" => Self::BlindReviewer,
+            "viewer" => Self::Viewer,
+            "content_editor" => Self::ContentEditor,
+            "staff" => Self::Staff,
+            "api" => Self::Api,
+            "demo" => Self::Demo,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -468,28 +503,11 @@ impl TeamMemberRole {
         }
     }
 }
-impl From<&str> for TeamMemberRole {
-    fn from(value: &str) -> Self {
-        match value {
-            "owner" => Self::Owner,
-            "inviter" => Self::Inviter,
-            "reviewer" => Self::Reviewer,
-            "blind_reviewer" => Self::BlindReviewer,
-            "viewer" => Self::Viewer,
-            "content_editor" => Self::ContentEditor,
-            "staff" => Self::Staff,
-            "api" => Self::Api,
-            "demo" => Self::Demo,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl From<String> for TeamMemberRole {
-    fn from(value: String) -> Self {
-        match Self::from(value.as_str()) {
-            Self::Unknown(_) => Self::Unknown(value),
-            known => known,
-        }
+impl std::str::FromStr for TeamMemberRole {
+    type Err = std::convert::Infallible;
+    /// Never fails: a value the spec does not list becomes `Unknown`.
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from_wire(value))
     }
 }
 impl std::fmt::Display for TeamMemberRole {
@@ -506,7 +524,13 @@ impl<'de> serde::Deserialize<'de> for TeamMemberRole {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
+        let value = std::borrow::Cow::<str>::deserialize(deserializer)?;
+        Ok(
+            match Self::from_wire(&value) {
+                Self::Unknown(_) => Self::Unknown(value.into_owned()),
+                known => known,
+            },
+        )
     }
 }
 /// How a candidate is blinded (their identity hidden) to team members.
@@ -546,6 +570,19 @@ impl CandidateBlinding {
         Self::Team,
         Self::Ignore,
     ];
+    /// The value for a wire string; a value the spec does not list becomes `Unknown`.
+    /// (There is deliberately no `From<&str>`: a filter on an enum field must not
+    /// accept a bare, possibly misspelt, string.)
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "none" => Self::None,
+            "blind_reviewers" => Self::BlindReviewers,
+            "restricted" => Self::Restricted,
+            "team" => Self::Team,
+            "ignore" => Self::Ignore,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -558,24 +595,11 @@ impl CandidateBlinding {
         }
     }
 }
-impl From<&str> for CandidateBlinding {
-    fn from(value: &str) -> Self {
-        match value {
-            "none" => Self::None,
-            "blind_reviewers" => Self::BlindReviewers,
-            "restricted" => Self::Restricted,
-            "team" => Self::Team,
-            "ignore" => Self::Ignore,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl From<String> for CandidateBlinding {
-    fn from(value: String) -> Self {
-        match Self::from(value.as_str()) {
-            Self::Unknown(_) => Self::Unknown(value),
-            known => known,
-        }
+impl std::str::FromStr for CandidateBlinding {
+    type Err = std::convert::Infallible;
+    /// Never fails: a value the spec does not list becomes `Unknown`.
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from_wire(value))
     }
 }
 impl std::fmt::Display for CandidateBlinding {
@@ -592,7 +616,13 @@ impl<'de> serde::Deserialize<'de> for CandidateBlinding {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
+        let value = std::borrow::Cow::<str>::deserialize(deserializer)?;
+        Ok(
+            match Self::from_wire(&value) {
+                Self::Unknown(_) => Self::Unknown(value.into_owned()),
+                known => known,
+            },
+        )
     }
 }
 /// The state of the assessment result.
@@ -637,6 +667,20 @@ impl AssessmentResultState {
         Self::Submitted,
         Self::Terminated,
     ];
+    /// The value for a wire string; a value the spec does not list becomes `Unknown`.
+    /// (There is deliberately no `From<&str>`: a filter on an enum field must not
+    /// accept a bare, possibly misspelt, string.)
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "invited" => Self::Invited,
+            "opened" => Self::Opened,
+            "started" => Self::Started,
+            "submitting" => Self::Submitting,
+            "submitted" => Self::Submitted,
+            "terminated" => Self::Terminated,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -650,25 +694,11 @@ impl AssessmentResultState {
         }
     }
 }
-impl From<&str> for AssessmentResultState {
-    fn from(value: &str) -> Self {
-        match value {
-            "invited" => Self::Invited,
-            "opened" => Self::Opened,
-            "started" => Self::Started,
-            "submitting" => Self::Submitting,
-            "submitted" => Self::Submitted,
-            "terminated" => Self::Terminated,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl From<String> for AssessmentResultState {
-    fn from(value: String) -> Self {
-        match Self::from(value.as_str()) {
-            Self::Unknown(_) => Self::Unknown(value),
-            known => known,
-        }
+impl std::str::FromStr for AssessmentResultState {
+    type Err = std::convert::Infallible;
+    /// Never fails: a value the spec does not list becomes `Unknown`.
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from_wire(value))
     }
 }
 impl std::fmt::Display for AssessmentResultState {
@@ -685,7 +715,13 @@ impl<'de> serde::Deserialize<'de> for AssessmentResultState {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
+        let value = std::borrow::Cow::<str>::deserialize(deserializer)?;
+        Ok(
+            match Self::from_wire(&value) {
+                Self::Unknown(_) => Self::Unknown(value.into_owned()),
+                known => known,
+            },
+        )
     }
 }
 /// The state of a team candidate within the hiring process.
@@ -745,6 +781,23 @@ impl TeamCandidateState {
         Self::Rejected,
         Self::Archived,
     ];
+    /// The value for a wire string; a value the spec does not list becomes `Unknown`.
+    /// (There is deliberately no `From<&str>`: a filter on an enum field must not
+    /// accept a bare, possibly misspelt, string.)
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "idle" => Self::Idle,
+            "invited" => Self::Invited,
+            "started" => Self::Started,
+            "submitted" => Self::Submitted,
+            "risk_detected" => Self::RiskDetected,
+            "reviewed" => Self::Reviewed,
+            "approved" => Self::Approved,
+            "rejected" => Self::Rejected,
+            "archived" => Self::Archived,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -761,28 +814,11 @@ impl TeamCandidateState {
         }
     }
 }
-impl From<&str> for TeamCandidateState {
-    fn from(value: &str) -> Self {
-        match value {
-            "idle" => Self::Idle,
-            "invited" => Self::Invited,
-            "started" => Self::Started,
-            "submitted" => Self::Submitted,
-            "risk_detected" => Self::RiskDetected,
-            "reviewed" => Self::Reviewed,
-            "approved" => Self::Approved,
-            "rejected" => Self::Rejected,
-            "archived" => Self::Archived,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl From<String> for TeamCandidateState {
-    fn from(value: String) -> Self {
-        match Self::from(value.as_str()) {
-            Self::Unknown(_) => Self::Unknown(value),
-            known => known,
-        }
+impl std::str::FromStr for TeamCandidateState {
+    type Err = std::convert::Infallible;
+    /// Never fails: a value the spec does not list becomes `Unknown`.
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from_wire(value))
     }
 }
 impl std::fmt::Display for TeamCandidateState {
@@ -799,11 +835,17 @@ impl<'de> serde::Deserialize<'de> for TeamCandidateState {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
+        let value = std::borrow::Cow::<str>::deserialize(deserializer)?;
+        Ok(
+            match Self::from_wire(&value) {
+                Self::Unknown(_) => Self::Unknown(value.into_owned()),
+                known => known,
+            },
+        )
     }
 }
 /// An uploaded image (logo, profile or gallery image).
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Image {
     /// Wire name: `id`.
     #[serde(rename = "id", default, skip_serializing_if = "Option::is_none")]
@@ -852,7 +894,7 @@ pub struct Image {
     pub background: Option<String>,
 }
 /// The user account behind a candidate (shared by all teams the candidate is assessed by).
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Candidate {
     /// Wire name: `id`.
     #[serde(rename = "id", default, skip_serializing_if = "Option::is_none")]
@@ -1042,7 +1084,7 @@ pub struct AssessmentResultHook {
     pub solutions: Option<Vec<SolutionHook>>,
 }
 /// The assessment result review sent by assessment result review webhook events: a team member's evaluation of a candidate's assessment result.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct AssessmentResultReviewHook {
     /// Wire name: `id`.
     #[serde(rename = "id", default, skip_serializing_if = "Option::is_none")]
@@ -1104,7 +1146,7 @@ pub struct AssessmentResultReviewHook {
     pub solution_reviews: Option<Vec<SolutionReviewHook>>,
 }
 /// A team member's review of a particular candidate's challenge solution.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SolutionReviewHook {
     /// Wire name: `rating`.
     #[serde(rename = "rating", default, skip_serializing_if = "Option::is_none")]
@@ -1233,13 +1275,13 @@ impl<'de> serde::Deserialize<'de> for ChallengeHookKind {
     }
 }
 /// A classic code challenge.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CodeChallenge {}
 /// A project code challenge.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct AdvancedCodeChallenge {}
 /// A Q&A challenge.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct QuizChallenge {}
 /// A candidate's attempt to solve a particular challenge, as sent by webhook events.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -1432,10 +1474,10 @@ impl<'de> serde::Deserialize<'de> for SolutionHookKind {
     }
 }
 /// A solution to a classic code challenge.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CodeSolution {}
 /// A solution to a project code challenge.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct AdvancedCodeSolution {}
 /// The team candidate sent by team candidate webhook events: the developer taking the assessment.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]

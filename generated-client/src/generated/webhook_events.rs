@@ -198,6 +198,18 @@ impl WebhookEventState {
         Self::Failed,
         Self::Posted,
     ];
+    /// The value for a wire string; a value the spec does not list becomes `Unknown`.
+    /// (There is deliberately no `From<&str>`: a filter on an enum field must not
+    /// accept a bare, possibly misspelt, string.)
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "pending" => Self::Pending,
+            "retry_pending" => Self::RetryPending,
+            "failed" => Self::Failed,
+            "posted" => Self::Posted,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -209,23 +221,11 @@ impl WebhookEventState {
         }
     }
 }
-impl From<&str> for WebhookEventState {
-    fn from(value: &str) -> Self {
-        match value {
-            "pending" => Self::Pending,
-            "retry_pending" => Self::RetryPending,
-            "failed" => Self::Failed,
-            "posted" => Self::Posted,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl From<String> for WebhookEventState {
-    fn from(value: String) -> Self {
-        match Self::from(value.as_str()) {
-            Self::Unknown(_) => Self::Unknown(value),
-            known => known,
-        }
+impl std::str::FromStr for WebhookEventState {
+    type Err = std::convert::Infallible;
+    /// Never fails: a value the spec does not list becomes `Unknown`.
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from_wire(value))
     }
 }
 impl std::fmt::Display for WebhookEventState {
@@ -242,7 +242,13 @@ impl<'de> serde::Deserialize<'de> for WebhookEventState {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
+        let value = std::borrow::Cow::<str>::deserialize(deserializer)?;
+        Ok(
+            match Self::from_wire(&value) {
+                Self::Unknown(_) => Self::Unknown(value.into_owned()),
+                known => known,
+            },
+        )
     }
 }
 /// A request to [`WebhookEventsApi::list`]: set its options, then [`send`](Self::send) it.

@@ -211,7 +211,7 @@ pub struct WebhookSubscription {
     pub failing_events_count: Option<i64>,
 }
 /// Webhook event names as keys and true/false as values indicating whether they are enabled.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct EventTriggers {
     /// Wire name: `id`.
     #[serde(rename = "id", default, skip_serializing_if = "Option::is_none")]

@@ -1429,6 +1429,10 @@ fn operations(api: &Api) -> TokenStream {
             let title = &e.title;
             let method = e.method.as_str();
             let path = &e.path;
+            let record = match &e.response {
+                Response::One(t) | Response::Page(t) | Response::List(t) => record_wire(api, t),
+                _ => String::new(),
+            };
             let response = match &e.response {
                 Response::One(_) => "one",
                 Response::Page(_) => "page",
@@ -1455,6 +1459,7 @@ fn operations(api: &Api) -> TokenStream {
                     method: #method,
                     path: #path,
                     response: #response,
+                    record: #record,
                     query: &[#(#query),*],
                     filters: &[#(#filters),*],
                     includes: &[#(#includes),*],
@@ -1464,6 +1469,41 @@ fn operations(api: &Api) -> TokenStream {
                 },
             }
         })
+    });
+    let resources = api.resources.iter().map(|r| {
+        let name = &r.name;
+        let module = &r.module;
+        let wire_type = &r.wire_type;
+        let (tag, rels) = match r.model.map(|m| &api.types[m]) {
+            Some(t) => (
+                match &t.kind {
+                    TypeKind::Union(u) => {
+                        let tag = &u.tag;
+                        quote!(Some(#tag))
+                    }
+                    _ => quote!(None),
+                },
+                t.relations
+                    .iter()
+                    .map(|rel| {
+                        let rn = &rel.name;
+                        let wire = &rel.wire;
+                        let many = matches!(rel.ty.required(), Ty::List(_));
+                        let target = match rel.ty.element() {
+                            Ty::Named(d) => api.resources.iter().find(|x| x.model == Some(*d)).map(|x| x.module.clone()),
+                            _ => None,
+                        };
+                        let target = match target {
+                            Some(m) => quote!(Some(#m)),
+                            None => quote!(None),
+                        };
+                        quote!(Relation { name: #rn, wire: #wire, many: #many, module: #target },)
+                    })
+                    .collect::<Vec<_>>(),
+            ),
+            None => (quote!(None), Vec::new()),
+        };
+        quote!(Resource { name: #name, module: #module, wire_type: #wire_type, tag: #tag, relations: &[#(#rels)*] },)
     });
     let dispatch = api.resources.iter().flat_map(|r| {
         r.endpoints.iter().map(move |e| {
@@ -1494,6 +1534,8 @@ fn operations(api: &Api) -> TokenStream {
             pub path: &'static str,
             /// `one`, `page`, `list`, `none` or `raw`.
             pub response: &'static str,
+            /// The envelope `type` of the records (`one`, `page`, `list`); empty otherwise.
+            pub record: &'static str,
             /// Wire names of the query parameters (besides `where`, `includes`, `order_by`, `page`, `limit`).
             pub query: &'static [&'static str],
             /// Keys the `where` parameter accepts.
@@ -1511,6 +1553,37 @@ fn operations(api: &Api) -> TokenStream {
         /// Every endpoint of the spec, in spec order.
         pub const OPERATIONS: &[Operation] = &[#(#ops)*];
 
+        /// One resource, as the spec declares it.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub struct Resource {
+            /// Resource name (singular snake_case).
+            pub name: &'static str,
+            /// The resource's module and client accessor.
+            pub module: &'static str,
+            /// The envelope `type` of its records.
+            pub wire_type: &'static str,
+            /// The wire key naming the variant of a polymorphic model (`$type`), if any.
+            pub tag: Option<&'static str>,
+            /// The relations its records can embed.
+            pub relations: &'static [Relation],
+        }
+
+        /// A relation a record can embed (`includes`).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub struct Relation {
+            /// Spec name (snake_case), as sent in `includes`.
+            pub name: &'static str,
+            /// Key of the embedded value in the record (camelCase).
+            pub wire: &'static str,
+            /// A list of records (else one record).
+            pub many: bool,
+            /// The module of the embedded records' resource, when they are a resource's model.
+            pub module: Option<&'static str>,
+        }
+
+        /// Every resource of the spec, in spec order.
+        pub const RESOURCES: &[Resource] = &[#(#resources)*];
+
         /// Calls endpoint `module.name` with the arguments of a recorded request, through the
         /// endpoint's public builder, and returns the typed response serialised back to JSON.
         #[cfg(feature = "conformance")]
@@ -1521,6 +1594,20 @@ fn operations(api: &Api) -> TokenStream {
                 _ => Err(format!("the spec has no endpoint `{module}.{name}`")),
             }
         }
+    }
+}
+
+/// The envelope `type` of records of type `t`: the resource's wire type for a resource's
+/// model, else the type's name.
+fn record_wire(api: &Api, t: &Ty) -> String {
+    match t.element() {
+        Ty::Named(d) => api
+            .resources
+            .iter()
+            .find(|r| r.model == Some(*d))
+            .map(|r| r.wire_type.clone())
+            .unwrap_or_else(|| api.types[*d].name.clone()),
+        _ => String::new(),
     }
 }
 

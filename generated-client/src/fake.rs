@@ -2,17 +2,16 @@
 //!
 //! [`FakeServer::start`] binds an HTTP server on `127.0.0.1` (a free port) inside the
 //! current tokio runtime. It serves every endpoint of the API, driven by the same spec as
-//! the client ([`operations::OPERATIONS`](crate::operations::OPERATIONS)), not by
-//! hand-written handlers:
+//! the client ([`OPERATIONS`](crate::operations::OPERATIONS) and
+//! [`RESOURCES`](crate::operations::RESOURCES)), not by hand-written handlers:
 //!
 //! - it checks the `Authorization` header against [`FakeServer::api_key`] (401 otherwise);
 //! - it keeps records per resource module as JSON ([`FakeServer::insert`] takes the
 //!   client's own models);
 //! - list endpoints evaluate `where` (all nine operators, dotted keys, `q`, and the endpoint's
 //!   whitelist of filterable fields: 400 for any other), `includes` (400 for a relation the
-//!   endpoint does not offer; relations that were not requested are stripped from the
-//!   records), `order_by`, `page` and `limit` (default page size 25), and answer in the
-//!   API's envelopes;
+//!   endpoint does not offer; see [Relations](#relations)), `order_by`, `page` and `limit`
+//!   (default page size 25), and answer in the API's envelopes;
 //! - retrieve, create (`POST` on the collection, with a new 24-hex-digit id), update (`PUT`
 //!   merges `data`), delete (204) and state actions (`PUT .../{id}/publish`, `archive`,
 //!   `approve`, ...) work on the stored records;
@@ -68,10 +67,56 @@
 //! at [`FakeServer::api_key`] and [`FakeServer::url`]: a loopback `http` base URL is accepted
 //! from the environment.
 //!
-//! What the fake does not know from the spec, it guesses: the envelope `type` is the
-//! record's `$type`, else the name of the Rust model last inserted into that resource, else
-//! the resource's name in UpperCamelCase; a requested relation that a stored record lacks is
-//! sent as `[]` when its name is plural and `null` otherwise.
+//! # What comes from the spec's tables
+//!
+//! **Stores.** Records are kept per resource module: one store per `Operation.module` that
+//! has a collection of its own (a list path or `.../{id}` paths), so `assessment_templates`
+//! is a store of its own even though its records are `Assessment`s. An endpoint's kind
+//! (list, retrieve, create, update, delete, state action) is inferred from its method, path
+//! and response kind. A module without a collection (`team_member_privileges`,
+//! `PUT /v1/team_members/{id}/privileges`) works on the store of the resource its records
+//! are (`Operation.record` = a `Resource.wire_type`: `TeamMember` → `team_members`), else on
+//! the store whose collection its path starts with. `Operation.record` does not move an
+//! endpoint with a store of its own into another module's store: templates stay apart from
+//! assessments, as they are in the API.
+//!
+//! **Envelope `type`.** `Operation.record` of the endpoint (`Assessment` for
+//! `assessment_templates.list`, `TeamMember` for `team_member_privileges.update`), or the
+//! store's `Resource.wire_type` for an endpoint without one. For a polymorphic resource
+//! (`Resource.tag`), the API names the variant instead (`CodeChallenge` for
+//! `GET /v1/challenges`, as in its reference): the fake does so when every record of the
+//! answer has the same variant under the tag, and sends `Operation.record` (`Challenge`)
+//! for a mix or an empty list. Which Rust model was inserted plays no part.
+//!
+//! **Polymorphic tag.** A store's records are those of the resource named by its endpoints'
+//! `Operation.record`. When that resource has a `Resource.tag` (`$type`), a record that
+//! carries the tag in its other spelling (`_type`, as in webhook payloads) is stored under
+//! the tag's key, and `where` keys, query parameters and `order_by` fields that spell the
+//! tag (`_type`, `$type`) read it. Without a tag, `$type` and `_type` are ordinary fields.
+//!
+//! # Relations
+//!
+//! The relations of a store's records are the `Resource.relations` of their resource, plus
+//! the nested includes its endpoints offer (`challenge_items.challenge`: `challenge_items`
+//! is a field holding `assessment_challenge_items` records, whose relation `challenge` it
+//! is). A relation that was not requested is removed from every record (and from each
+//! element of a nested path); a requested one the record carries is sent as stored. A
+//! requested relation a record lacks is looked up in the stores, when `Relation.module`
+//! names a resource, by foreign keys whose names follow from the relation's and resources'
+//! names:
+//!
+//! - one record (`many: false`): the holder's `<relation>Id` is the id of a record of that
+//!   module (`teamCandidate` ← `teamCandidateId` in `team_candidates`; `challenge` of a
+//!   challenge item ← its `challengeId`);
+//! - a list (`many: true`): the holder's `<relation, singular>Ids` are ids of such records,
+//!   the singular being the relation's name with its module suffix replaced by the
+//!   resource's name (`assignmentTeamMembers` ← `assignmentTeamMemberIds`, `assessments` ←
+//!   `assessmentIds`); without that field, the records of the module whose
+//!   `<holder resource>Id` is the holder's id (`solutions` of an assessment result ← the
+//!   solutions with its id as `assessmentResultId`).
+//!
+//! Embedded copies come without their own relations. What is still not found is sent as
+//! `[]` for a list relation (`Relation.many`) and `null` otherwise.
 
 mod engine;
 mod query;
@@ -284,17 +329,18 @@ impl FakeServer {
 
     /// Stores `record` (any `Serialize` value that serialises as a JSON object, typically
     /// one of the crate's models) in the resource module `module` (`"assessment_results"`),
-    /// and returns its id. Top-level keys are stored in camelCase, as the API sends them; a
-    /// record without an `id` gets a new one. A record with the id of a stored one replaces
-    /// it. Relations the record carries (`teamCandidate`, `solutions`, ...) are sent only
-    /// when a request includes them.
+    /// and returns its id. Top-level keys are stored in camelCase, as the API sends them (a
+    /// polymorphic tag under the spec's key, `$type`); a record without an `id` gets a new
+    /// one. A record with the id of a stored one replaces it. Relations the record carries
+    /// (`teamCandidate`, `solutions`, ...) are sent only when a request includes them; those
+    /// it lacks can be found through foreign keys (see [Relations](self#relations)).
     ///
     /// # Panics
     /// When `module` is not a resource module of the API or `record` is not a JSON object.
     pub fn insert<T: Serialize + ?Sized>(&self, module: &str, record: &T) -> String {
         let value = serde_json::to_value(record)
             .unwrap_or_else(|e| panic!("record for `{module}` does not serialise: {e}"));
-        self.insert_value(module, value, model_name::<T>())
+        self.insert_value(module, value)
     }
 
     /// Stores every record of `records` in `module` (see [`insert`](Self::insert)) and
@@ -307,27 +353,27 @@ impl FakeServer {
         T: Serialize,
         I: IntoIterator<Item = T>,
     {
-        let name = model_name::<T>();
         records
             .into_iter()
             .map(|r| {
                 let value = serde_json::to_value(&r)
                     .unwrap_or_else(|e| panic!("record for `{module}` does not serialise: {e}"));
-                self.insert_value(module, value, name.clone())
+                self.insert_value(module, value)
             })
             .collect()
     }
 
-    fn insert_value(&self, module: &str, value: Value, model: Option<String>) -> String {
-        if !engine::tables().stores.contains_key(module) {
+    fn insert_value(&self, module: &str, value: Value) -> String {
+        let Some(info) = engine::tables().stores.get(module) else {
             panic!(
                 "`{module}` is not a resource module of the fake server; use one of: {}",
                 engine::store_names().join(", ")
             );
-        }
+        };
         let Value::Object(mut map) = engine::camel_keys(value) else {
             panic!("a record for `{module}` must serialise as a JSON object");
         };
+        engine::normalize_tag(&mut map, info.tag());
         let id = match map.get("id").and_then(Value::as_str) {
             Some(id) => id.to_owned(),
             None => {
@@ -338,9 +384,6 @@ impl FakeServer {
         };
         let mut stores = lock(&self.shared.stores);
         let store = stores.entry(module.to_owned()).or_default();
-        if model.is_some() {
-            store.wire_type = model;
-        }
         store.upsert(Value::Object(map));
         id
     }
@@ -424,20 +467,6 @@ impl FakeServer {
             faults: self.shared.faulted.load(Ordering::SeqCst),
         }
     }
-}
-
-/// The wire type suggested by a model of this crate's resource modules
-/// (`qualified::notes::Note` → `Note`); `None` for any other type.
-fn model_name<T: ?Sized>() -> Option<String> {
-    let full = std::any::type_name::<T>().trim_start_matches('&');
-    let path = full.strip_prefix("qualified::")?;
-    let path = path.strip_prefix("generated::").unwrap_or(path);
-    let (module, name) = path.split_once("::")?;
-    let is_resource_module = crate::operations::OPERATIONS
-        .iter()
-        .any(|op| op.module == module);
-    let plain = !name.contains(['<', ':']) && name.starts_with(|c: char| c.is_ascii_uppercase());
-    (is_resource_module && plain).then(|| name.to_owned())
 }
 
 fn json_response(status: u16, body: Option<&Value>) -> Response {
@@ -686,22 +715,5 @@ impl ConnHandle {
 impl Connected<IncomingStream<'_, FakeListener>> for ConnHandle {
     fn connect_info(stream: IncomingStream<'_, FakeListener>) -> Self {
         ConnHandle(stream.io().killed.clone())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn model_names() {
-        assert_eq!(model_name::<crate::notes::Note>().as_deref(), Some("Note"));
-        assert_eq!(
-            model_name::<&crate::label_histories::LabelHistory>().as_deref(),
-            Some("LabelHistory")
-        );
-        assert_eq!(model_name::<crate::Record<crate::notes::Note>>(), None);
-        assert_eq!(model_name::<Value>(), None);
-        assert_eq!(model_name::<String>(), None);
     }
 }

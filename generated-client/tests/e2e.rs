@@ -1570,3 +1570,309 @@ async fn hostile_ids_stay_inside_their_path_segment() {
     }
     assert_eq!(server.requests().len(), before);
 }
+
+// ---------------------------------------------------------------------------------------
+// What the fake takes from the spec's tables (`Operation.record`, `RESOURCES`).
+
+/// `GET` through plain HTTP, for what the typed client does not show (raw envelopes).
+async fn raw_get(server: &FakeServer, path_and_query: &str) -> (u16, Value) {
+    let resp = reqwest::Client::new()
+        .get(format!("{}{path_and_query}", server.url()))
+        .header("authorization", server.api_key())
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status().as_u16();
+    (
+        status,
+        serde_json::from_slice(&resp.bytes().await.unwrap()).unwrap(),
+    )
+}
+
+#[tokio::test]
+async fn envelope_types_come_from_the_operations_table() {
+    use qualified::challenges::ChallengeKind;
+    let server = FakeServer::start().await;
+    let c = client(&server);
+
+    // Templates: their own store (module `assessment_templates`), `Assessment` records, even
+    // when inserted as plain JSON (no Rust model to name them).
+    for i in 0..3 {
+        server.insert(
+            "assessment_templates",
+            &json!({"id": hex(0x0c, i), "title": format!("T{i}"), "state": "published",
+                    "teamId": "qualified", "isTemplate": true}),
+        );
+    }
+    assert!(server.records("assessments").is_empty());
+    let page = c.assessment_templates().list().send().await.unwrap();
+    assert_eq!(page.type_name.as_deref(), Some("Assessment"));
+    assert_eq!(page.total_count, 3);
+    let imported = c
+        .assessment_templates()
+        .import(hex(0x0c, 1))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(imported.type_name.as_deref(), Some("Assessment"));
+
+    // `team_member_privileges.update` answers `TeamMember` records (from the team members'
+    // store); a `$type` field of a resource without a polymorphic tag is just a field.
+    let mut m = member(1);
+    m["$type"] = json!("Bogus");
+    server.insert("team_members", &m);
+    let updated = c
+        .team_member_privileges()
+        .update(tm(1))
+        .view_challenges(qualified::team_members::PrivilegeScope::All)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(updated.type_name.as_deref(), Some("TeamMember"));
+    assert_eq!(updated.r#type, "Bogus");
+    assert_eq!(
+        server.requests().last().unwrap().operation.as_deref(),
+        Some("team_member_privileges.update")
+    );
+    let (status, body) = raw_get(&server, "/v1/team_members").await;
+    assert_eq!((status, body["type"].clone()), (200, json!("TeamMember")));
+    // A 404 names the endpoint's record type.
+    let (status, body) = raw_get(&server, "/v1/webhook_events/nope").await;
+    assert_eq!(status, 404);
+    assert_eq!(body["message"], "WebhookEvent `nope` not found");
+
+    // A polymorphic resource: the variant when every record names the same one (as the API
+    // does), else `op.record`.
+    let mut quiz = challenge(2);
+    quiz["$type"] = json!("QuizChallenge");
+    server.insert_all("challenges", [challenge(0), challenge(1), quiz]);
+    let one = c.challenges().get(hex(0x13, 2)).send().await.unwrap();
+    assert_eq!(one.type_name.as_deref(), Some("QuizChallenge"));
+    assert!(matches!(one.kind, ChallengeKind::QuizChallenge(_)));
+    let mixed = c.challenges().list().send().await.unwrap();
+    assert_eq!(
+        (mixed.type_name.as_deref(), mixed.total_count),
+        (Some("Challenge"), 3)
+    );
+    let page1 = c.challenges().list().limit(2).send().await.unwrap();
+    assert_eq!(page1.type_name.as_deref(), Some("CodeChallenge"));
+    server.clear();
+    let empty = c.challenges().list().send().await.unwrap();
+    assert_eq!(empty.type_name.as_deref(), Some("Challenge"));
+}
+
+/// An assessment result without any embedded relation.
+fn bare_result(i: usize, team_candidate: usize) -> Value {
+    json!({
+        "id": hex(4, i), "assessmentId": hex(0x12, 1), "candidateId": format!("c{i}"),
+        "teamCandidateId": tc(team_candidate), "teamId": "team1", "state": "submitted",
+        "score": 50.0, "createdAt": ts(i), "updatedAt": ts(i),
+        "accessUnlockedBy": member(1),
+    })
+}
+
+fn solution(i: usize, result: usize) -> Value {
+    json!({"id": hex(0x14, i), "$type": "CodeSolution", "createdAt": ts(i), "updatedAt": ts(i),
+           "challengeId": hex(0x13, 1), "assessmentResultId": hex(4, result)})
+}
+
+#[tokio::test]
+async fn relations_follow_the_resource_table() {
+    use qualified::assessment_results::include as ar;
+    use qualified::assessments::include as asm;
+    use qualified::team_candidates::include as tcs;
+    let server = FakeServer::start().await;
+    let c = client(&server);
+    server.insert("assessment_results", &bare_result(1, 1));
+    server.insert("assessment_results", &bare_result(2, 2));
+    let mut cand = candidate(1);
+    cand["notes"] = json!([{"id": hex(8, 1), "userId": tm(1), "notableId": tc(1)}]);
+    cand["assessmentIds"] = json!([hex(0x12, 1), hex(0x12, 3), hex(0x12, 9)]);
+    server.insert("team_candidates", &cand);
+    server.insert("team_candidates", &candidate(2));
+    server.insert_all(
+        "solutions",
+        [solution(1, 1), solution(2, 2), solution(3, 1)],
+    );
+    server.insert_all("assessments", [assessment(1), assessment(2), assessment(3)]);
+
+    // One record by `<relation>_id`, a list by `<holder>_id` on the related records; a
+    // requested relation found nowhere is `[]` (`many`) or `null`; one not requested is
+    // stripped even when stored.
+    let r = c
+        .assessment_results()
+        .get(hex(4, 1))
+        .include(ar::TeamCandidate)
+        .include(ar::Solutions)
+        .include(ar::Invitations)
+        .include(ar::ReopenedBy)
+        .send()
+        .await
+        .unwrap();
+    let embedded = r.team_candidate().unwrap().unwrap();
+    assert_eq!(embedded.id.as_str(), tc(1));
+    assert!(
+        not_included(embedded.notes()),
+        "an embedded record comes without its own relations"
+    );
+    let ids: Vec<&str> = r
+        .solutions()
+        .unwrap()
+        .iter()
+        .map(|s| s.id.as_str())
+        .collect();
+    assert_eq!(ids, [hex(0x14, 1), hex(0x14, 3)]);
+    assert!(r.invitations().unwrap().is_empty());
+    assert!(r.reopened_by().unwrap().is_none());
+    assert!(not_included(r.access_unlocked_by()));
+    assert!(not_included(r.assessment()));
+    let (_, raw) = raw_get(
+        &server,
+        &format!(
+            "/v1/assessment_results/{}?includes=invitations,reopenedBy",
+            hex(4, 2)
+        ),
+    )
+    .await;
+    assert_eq!(raw["data"]["invitations"], json!([]));
+    assert_eq!(raw["data"]["reopenedBy"], Value::Null);
+    assert!(raw["data"].get("accessUnlockedBy").is_none());
+
+    // The same in a list, record by record.
+    let page = c
+        .assessment_results()
+        .list()
+        .include(ar::TeamCandidate)
+        .include(ar::Solutions)
+        .send()
+        .await
+        .unwrap();
+    for r in &page.data {
+        assert_eq!(r.team_candidate().unwrap().unwrap().id, r.team_candidate_id);
+        assert!(
+            r.solutions()
+                .unwrap()
+                .iter()
+                .all(|s| s.assessment_result_id.as_ref() == Some(&r.id))
+        );
+    }
+    assert_eq!(page.data[1].solutions().unwrap().len(), 1);
+
+    // A list by the holder's `<relation, singular>_ids`, ids missing from the store skipped.
+    let t = c
+        .team_candidates()
+        .get(tc(1))
+        .include(tcs::Assessments)
+        .send()
+        .await
+        .unwrap();
+    let ids: Vec<&str> = t
+        .assessments()
+        .unwrap()
+        .iter()
+        .map(|a| a.id.as_str())
+        .collect();
+    assert_eq!(ids, [hex(0x12, 1), hex(0x12, 3)]);
+    assert!(not_included(t.notes()));
+
+    // A nested include: `challenge_items.challenge`, kept when stored, else found by the
+    // item's `challengeId`; stripped from every item when not requested.
+    server.insert_all("challenges", [challenge(1), challenge(2)]);
+    let mut a = assessment(7);
+    a["challengeItems"] = json!([
+        {"id": "i1", "challengeId": hex(0x13, 2), "position": 1, "disabledLanguages": []},
+        {"id": "i2", "challengeId": hex(0x13, 1), "position": 2, "disabledLanguages": [],
+         "challenge": challenge(1)},
+        {"id": "i3", "challengeId": hex(0x13, 5), "position": 3, "disabledLanguages": []},
+    ]);
+    server.insert("assessments", &a);
+    let got = c
+        .assessments()
+        .get(hex(0x12, 7))
+        .include(asm::ChallengeItemsChallenge)
+        .send()
+        .await
+        .unwrap();
+    let items = got.challenge_items.as_ref().unwrap();
+    let titles: Vec<Option<String>> = items
+        .iter()
+        .map(|i| i.challenge().unwrap().map(|c| c.title.clone()))
+        .collect();
+    assert_eq!(
+        titles,
+        [
+            Some("Challenge 2".to_owned()),
+            Some("Challenge 1".to_owned()),
+            None
+        ]
+    );
+    let bare = c.assessments().get(hex(0x12, 7)).send().await.unwrap();
+    let items = bare.challenge_items.as_ref().unwrap();
+    assert!(items.iter().all(|i| not_included(i.challenge())));
+}
+
+#[tokio::test]
+async fn the_polymorphic_tag_comes_from_the_resource_table() {
+    use qualified::challenges::{ChallengeKind, ChallengeType, Where};
+    let server = FakeServer::start().await;
+    let c = client(&server);
+    // Records may come with the tag spelled `_type` (as in webhook payloads): the fake
+    // stores it under the spec's key, `$type`.
+    let mut quiz = challenge(1);
+    quiz.as_object_mut().unwrap().remove("$type");
+    quiz["_type"] = json!("QuizChallenge");
+    server.insert_all("challenges", [challenge(0), quiz, challenge(2)]);
+    let stored = server.record("challenges", &hex(0x13, 1)).unwrap();
+    assert_eq!(stored["$type"], "QuizChallenge");
+    assert!(stored.get("_type").is_none());
+
+    // `where` on the tag (`_type`) and the `$type` query parameter both read it.
+    let by_where = c
+        .challenges()
+        .list()
+        .filter(Where::new().kind().eq(ChallengeType::QuizChallenge))
+        .send()
+        .await
+        .unwrap();
+    let by_query = c
+        .challenges()
+        .list()
+        .r#type(ChallengeType::QuizChallenge)
+        .send()
+        .await
+        .unwrap();
+    for page in [&by_where, &by_query] {
+        assert_eq!(page.total_count, 1);
+        assert_eq!(page.type_name.as_deref(), Some("QuizChallenge"));
+        assert!(matches!(page.data[0].kind, ChallengeKind::QuizChallenge(_)));
+    }
+    let code = c
+        .challenges()
+        .list()
+        .filter(Where::new().kind().ne(ChallengeType::QuizChallenge))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        (code.total_count, code.type_name.as_deref()),
+        (2, Some("CodeChallenge"))
+    );
+
+    // An update that spells the tag `_type` changes the stored `$type`.
+    let http = reqwest::Client::new();
+    let resp = http
+        .put(format!("{}/v1/challenges/{}", server.url(), hex(0x13, 0)))
+        .header("authorization", server.api_key())
+        .header("content-type", "application/json")
+        .body(json!({"data": {"_type": "QuizChallenge"}}).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    let body: Value = serde_json::from_slice(&resp.bytes().await.unwrap()).unwrap();
+    assert_eq!(body["type"], "QuizChallenge");
+    assert_eq!(
+        server.record("challenges", &hex(0x13, 0)).unwrap()["$type"],
+        "QuizChallenge"
+    );
+}

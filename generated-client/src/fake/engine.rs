@@ -1,15 +1,16 @@
-//! The fake API itself, driven by [`OPERATIONS`]: routing, stores, endpoint semantics.
+//! The fake API itself, driven by [`OPERATIONS`] and [`RESOURCES`]: routing, stores,
+//! relations, endpoint semantics.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::OnceLock;
 
-use heck::{ToLowerCamelCase, ToSnakeCase, ToUpperCamelCase};
+use heck::{ToLowerCamelCase, ToSnakeCase};
 use serde_json::{Map, Value, json};
 
-use super::query;
+use super::query::{self, Link, RelationSpec};
 use crate::Casing;
 use crate::filter::Conditions;
-use crate::operations::{OPERATIONS, Operation};
+use crate::operations::{OPERATIONS, Operation, RESOURCES, Resource};
 
 /// The default page size of paged lists.
 pub(crate) const DEFAULT_PAGE_SIZE: usize = 25;
@@ -53,10 +54,20 @@ pub(crate) struct Route {
 /// What is known of one store (one resource module).
 #[derive(Debug)]
 pub(crate) struct StoreInfo {
-    /// The resource (singular) name.
-    pub(crate) resource: &'static str,
-    /// Every relation any endpoint of the store can include (dotted snake_case).
-    pub(crate) relations: Vec<&'static str>,
+    /// The resource whose model the stored records are: the one whose `wire_type` is the
+    /// `record` of the store's first endpoint that names a resource's (`Assessment` for the
+    /// `assessment_templates` store), else the store's own resource.
+    pub(crate) resource: Option<&'static Resource>,
+    /// Every relation the records can embed: the resource's relations, then the nested
+    /// includes (`challenge_items.challenge`) of the store's endpoints.
+    pub(crate) relations: Vec<RelationSpec>,
+}
+
+impl StoreInfo {
+    /// The polymorphic tag of the stored records, if any.
+    pub(crate) fn tag(&self) -> Option<&'static str> {
+        self.resource.and_then(|r| r.tag)
+    }
 }
 
 pub(crate) struct Tables {
@@ -91,6 +102,108 @@ pub(crate) fn tables() -> &'static Tables {
     TABLES.get_or_init(build_tables)
 }
 
+/// The resource of the module `module`.
+fn resource_of_module(module: &str) -> Option<&'static Resource> {
+    RESOURCES.iter().find(|r| r.module == module)
+}
+
+/// The resource whose records have the envelope type `wire_type`.
+fn resource_of_type(wire_type: &str) -> Option<&'static Resource> {
+    RESOURCES.iter().find(|r| r.wire_type == wire_type)
+}
+
+/// The resource of the records held under the field `field` (a nested include's parent, not
+/// a relation): the only resource whose module is `field` or ends with `_<field>`
+/// (`challenge_items` → `assessment_challenge_items`).
+fn resource_of_field(field: &str) -> Option<&'static Resource> {
+    let suffix = format!("_{field}");
+    let mut found = RESOURCES
+        .iter()
+        .filter(|r| r.module == field || r.module.ends_with(&suffix));
+    match (found.next(), found.next()) {
+        (Some(r), None) => Some(r),
+        _ => None,
+    }
+}
+
+/// How a relation of `holder` is found in the stores (see the module docs of the fake):
+/// - one record: the holder's `<relation>_id` is the id of a record of the relation's module;
+/// - a list: the holder's `<relation, singular>_ids` are ids of such records (the singular
+///   replaces the module suffix of the relation's name by the resource's name:
+///   `assignment_team_members` → `assignment_team_member_ids`); else the records of that
+///   module whose `<holder resource>_id` is the holder's id (`assessment_result_id`).
+fn link(holder: &Resource, relation: &crate::operations::Relation) -> Option<Link> {
+    let module = relation.module?;
+    let target = resource_of_module(module)?;
+    let strip = target
+        .relations
+        .iter()
+        .flat_map(|r| [r.wire, r.name])
+        .collect();
+    let (own_key, back_key) = if relation.many {
+        let own = relation
+            .name
+            .strip_suffix(module)
+            .map(|prefix| query::key_forms(&format!("{prefix}{}_ids", target.name)));
+        let back = query::key_forms(&format!("{}_id", holder.name));
+        (own, Some(back))
+    } else {
+        let own = query::key_forms(&format!("{}_id", relation.name));
+        (Some(own), None)
+    };
+    Some(Link {
+        module,
+        own_key,
+        back_key,
+        strip,
+    })
+}
+
+fn relation_spec(
+    path: &str,
+    holder: &Resource,
+    relation: &crate::operations::Relation,
+) -> RelationSpec {
+    RelationSpec {
+        path: path.to_owned(),
+        wire: relation.wire.to_owned(),
+        many: relation.many,
+        link: link(holder, relation),
+    }
+}
+
+/// The spec of an offered include `path` of records of `resource`: walk its parent segments
+/// (a relation leads to its module's resource, a plain field to [`resource_of_field`]) and
+/// take the last segment from the relations of the resource reached. When that resource
+/// cannot be told, the first relation of that name in any resource describes it.
+fn include_spec(resource: Option<&'static Resource>, path: &str) -> RelationSpec {
+    let mut segments: Vec<&str> = path.split('.').collect();
+    let last = segments.pop().unwrap_or_default();
+    let mut holder = resource;
+    for segment in segments {
+        holder = holder.and_then(|h| match h.relations.iter().find(|r| r.name == segment) {
+            Some(r) => r.module.and_then(resource_of_module),
+            None => resource_of_field(segment),
+        });
+    }
+    let found = holder
+        .and_then(|h| h.relations.iter().find(|r| r.name == last).map(|r| (h, r)))
+        .or_else(|| {
+            RESOURCES
+                .iter()
+                .find_map(|h| h.relations.iter().find(|r| r.name == last).map(|r| (h, r)))
+        });
+    match found {
+        Some((h, r)) => relation_spec(path, h, r),
+        None => RelationSpec {
+            path: path.to_owned(),
+            wire: last.to_lower_camel_case(),
+            many: false,
+            link: None,
+        },
+    }
+}
+
 fn build_tables() -> Tables {
     // The collection paths of each module: its list paths and its `.../{id}` paths without
     // the id.
@@ -105,12 +218,17 @@ fn build_tables() -> Tables {
             entry.push(&p[..p.len() - "/{id}".len()]);
         }
     }
+    let has_collection = |m: &str| collections.get(m).is_some_and(|c| !c.is_empty());
     let store_of = |op: &'static Operation| -> &'static str {
-        if collections.get(op.module).is_some_and(|c| !c.is_empty()) {
+        if has_collection(op.module) {
             return op.module;
         }
         // A module without a collection of its own (`PUT /v1/team_members/{id}/privileges`)
-        // works on the records of the module whose collection its path starts with.
+        // works on the records of the resource its records are (`record: "TeamMember"`),
+        if let Some(r) = resource_of_type(op.record).filter(|r| has_collection(r.module)) {
+            return r.module;
+        }
+        // else on those of the module whose collection its path starts with.
         let p = normalize(op.path);
         if let Some(i) = p.find("/{id}") {
             let base = &p[..i];
@@ -121,7 +239,8 @@ fn build_tables() -> Tables {
         op.module
     };
     let mut routes = Vec::with_capacity(OPERATIONS.len());
-    let mut stores: BTreeMap<&'static str, StoreInfo> = BTreeMap::new();
+    let mut offered: BTreeMap<&'static str, Vec<&'static str>> = BTreeMap::new();
+    let mut resources: BTreeMap<&'static str, Option<&'static Resource>> = BTreeMap::new();
     for op in OPERATIONS {
         let segments = parse_template(op.path);
         let literals = segments
@@ -147,17 +266,17 @@ fn build_tables() -> Tables {
             },
             _ => Kind::Other,
         };
-        let info = stores.entry(store).or_insert_with(|| StoreInfo {
-            resource: op.resource,
-            relations: Vec::new(),
-        });
-        if store == op.module {
-            info.resource = op.resource;
+        // The store's records are those of its first endpoint whose record type is a
+        // resource's; a store without one holds its own resource's records.
+        let slot = resources.entry(store).or_insert(None);
+        if slot.is_none() {
+            *slot = resource_of_type(op.record);
         }
         if matches!(op.response, "one" | "page" | "list") {
+            let list = offered.entry(store).or_default();
             for rel in op.includes {
-                if !info.relations.contains(rel) {
-                    info.relations.push(rel);
+                if !list.contains(rel) {
+                    list.push(rel);
                 }
             }
         }
@@ -169,6 +288,32 @@ fn build_tables() -> Tables {
             kind,
         });
     }
+    let stores = resources
+        .into_iter()
+        .map(|(store, typed)| {
+            let resource = typed.or_else(|| resource_of_module(store));
+            let mut relations: Vec<RelationSpec> = resource
+                .map(|r| {
+                    r.relations
+                        .iter()
+                        .map(|rel| relation_spec(rel.name, r, rel))
+                        .collect()
+                })
+                .unwrap_or_default();
+            for path in offered.get(store).into_iter().flatten() {
+                if !relations.iter().any(|r| r.path == *path) {
+                    relations.push(include_spec(resource, path));
+                }
+            }
+            (
+                store,
+                StoreInfo {
+                    resource,
+                    relations,
+                },
+            )
+        })
+        .collect();
     Tables { routes, stores }
 }
 
@@ -221,11 +366,9 @@ pub(crate) fn store_names() -> Vec<&'static str> {
     tables().stores.keys().copied().collect()
 }
 
-/// One stored resource: its records in insertion order (with an index by id) and the wire
-/// type derived from the Rust type of the last typed insert.
+/// One stored resource: its records in insertion order (with an index by id).
 #[derive(Debug, Default)]
 pub(crate) struct Store {
-    pub(crate) wire_type: Option<String>,
     pub(crate) records: Vec<Value>,
     index: HashMap<String, usize>,
 }
@@ -314,39 +457,127 @@ pub(crate) fn camel_keys(v: Value) -> Value {
     }
 }
 
+/// Stores the polymorphic tag of `record` under the key the spec declares (`$type`) when it
+/// came in its other spelling (`_type`).
+pub(crate) fn normalize_tag(record: &mut Map<String, Value>, tag: Option<&str>) {
+    let Some(tag) = tag else { return };
+    if record.contains_key(tag) {
+        return;
+    }
+    for alias in query::tag_forms(tag).into_iter().skip(1) {
+        if let Some(v) = record.remove(&alias) {
+            record.insert(tag.to_owned(), v);
+            return;
+        }
+    }
+}
+
 fn record_id(v: &Value) -> Option<&str> {
     v.get("id").and_then(Value::as_str)
 }
 
-fn wire_type(store_name: &str, store: &Store, record: Option<&Value>) -> String {
-    if let Some(t) = record.and_then(|r| r.get("$type")).and_then(Value::as_str) {
-        return t.to_owned();
+/// The envelope `type` of the records `records` of `route`: `op.record` (the records'
+/// resource's `wire_type` for an endpoint without one); but for a polymorphic resource
+/// (`Resource.tag`), the variant named by the tag when every record names the same one, as
+/// the API does (`CodeChallenge` for `GET /v1/challenges`).
+fn envelope_type(route: &Route, records: &[&Value]) -> String {
+    let info = &tables().stores[route.store];
+    if let Some(tag) = info.tag() {
+        let mut variants = records.iter().map(|r| r.get(tag).and_then(Value::as_str));
+        if let Some(Some(first)) = variants.next() {
+            if variants.all(|v| v == Some(first)) {
+                return first.to_owned();
+            }
+        }
     }
-    if let Some(t) = &store.wire_type {
-        return t.clone();
+    type_name(route).to_owned()
+}
+
+/// The record type of `route` regardless of variants: `op.record`, else the `wire_type` of
+/// the store's resource.
+fn type_name(route: &Route) -> &'static str {
+    if !route.op.record.is_empty() {
+        return route.op.record;
     }
-    let resource = tables()
-        .stores
-        .get(store_name)
-        .map(|s| s.resource)
-        .unwrap_or(store_name);
-    resource.to_upper_camel_case()
+    tables().stores[route.store]
+        .resource
+        .map_or(route.store, |r| r.wire_type)
 }
 
 fn meta(includes: &[String]) -> Value {
     json!({ "timestamp": now(), "includes": includes })
 }
 
-fn one(store_name: &str, store: &Store, record: Value, includes: &[String]) -> Answer {
-    let relations = &tables().stores[store_name].relations;
-    let mut record = record;
-    query::shape_relations(&mut record, &query::Relation::plan(relations, includes));
+/// The value of a relation that a holder lacks, from the stores, by `link`.
+fn resolve(
+    stores: &BTreeMap<String, Store>,
+    link: &Link,
+    many: bool,
+    holder: &Map<String, Value>,
+) -> Option<Value> {
+    let store = stores.get(link.module)?;
+    let embed = |r: &Value| {
+        let mut r = r.clone();
+        if let Value::Object(m) = &mut r {
+            for k in &link.strip {
+                m.remove(*k);
+            }
+        }
+        r
+    };
+    let own = link
+        .own_key
+        .as_ref()
+        .and_then(|forms| query::lookup(holder, forms));
+    if !many {
+        let id = own?.as_str()?;
+        return find(store, id).map(|i| embed(&store.records[i]));
+    }
+    if let Some(ids) = own.and_then(Value::as_array) {
+        let found = ids
+            .iter()
+            .filter_map(Value::as_str)
+            .filter_map(|id| find(store, id))
+            .map(|i| embed(&store.records[i]));
+        return Some(Value::Array(found.collect()));
+    }
+    let back = link.back_key.as_ref()?;
+    let id = holder.get("id")?;
+    let found = store
+        .records
+        .iter()
+        .filter(|r| {
+            r.as_object()
+                .and_then(|m| query::lookup(m, back))
+                .is_some_and(|v| v == id)
+        })
+        .map(embed);
+    Some(Value::Array(found.collect()))
+}
+
+/// `record` with the relations of its store shaped for `includes`.
+fn shaped(stores: &BTreeMap<String, Store>, plan: &[query::Relation<'_>], record: &Value) -> Value {
+    let mut record = record.clone();
+    query::shape_relations(&mut record, plan, &|link, many, holder| {
+        resolve(stores, link, many, holder)
+    });
+    record
+}
+
+fn one(
+    stores: &BTreeMap<String, Store>,
+    route: &Route,
+    record: &Value,
+    includes: &[String],
+) -> Answer {
+    let plan = query::Relation::plan(&tables().stores[route.store].relations, includes);
+    let record = shaped(stores, &plan, record);
     let id = record_id(&record).map(str::to_owned);
     Answer::json(
         200,
         json!({
             "id": id,
-            "type": wire_type(store_name, store, Some(&record)),
+            "type": envelope_type(route, &[&record]),
             "data": record,
             "meta": meta(includes),
         }),
@@ -514,11 +745,11 @@ impl Call<'_> {
 /// Answers one routed call, reading and changing the stores.
 pub(crate) fn handle(stores: &mut BTreeMap<String, Store>, call: &Call<'_>) -> Answer {
     let route = call.route;
-    let store_name = route.store;
-    let store = stores.entry(store_name.to_owned()).or_default();
+    let tag = tables().stores[route.store].tag();
     let q = Query::parse(call.query);
+    let store = stores.entry(route.store.to_owned()).or_default();
     match &route.kind {
-        Kind::List => list(store_name, store, route, &q),
+        Kind::List => list(stores, route, &q),
         Kind::Retrieve => {
             let includes = match parse_includes(route, &q) {
                 Ok(i) => i,
@@ -528,9 +759,9 @@ pub(crate) fn handle(stores: &mut BTreeMap<String, Store>, call: &Call<'_>) -> A
             match find(store, id) {
                 Some(i) => {
                     let record = store.records[i].clone();
-                    one(store_name, store, record, &includes)
+                    one(stores, route, &record, &includes)
                 }
-                None => not_found(store_name, store, id),
+                None => not_found(route, id),
             }
         }
         Kind::Create => {
@@ -542,6 +773,7 @@ pub(crate) fn handle(stores: &mut BTreeMap<String, Store>, call: &Call<'_>) -> A
                 Value::Object(m) => m,
                 _ => return Answer::error(400, "`data` must be a JSON object"),
             };
+            normalize_tag(&mut record, tag);
             let id = new_id();
             record.insert("id".to_owned(), Value::String(id));
             for (name, value) in call.params {
@@ -558,20 +790,25 @@ pub(crate) fn handle(stores: &mut BTreeMap<String, Store>, call: &Call<'_>) -> A
             }
             let record = Value::Object(record);
             store.upsert(record.clone());
-            one(store_name, store, record, &[])
+            one(stores, route, &record, &[])
         }
         Kind::Update => {
             let id = call.param("id").unwrap_or_default();
             let Some(i) = find(store, id) else {
-                return not_found(store_name, store, id);
+                return not_found(route, id);
             };
             let data = match body_data(call.body) {
                 Ok(d) => d,
                 Err(a) => return a,
             };
-            let Value::Object(changes) = camel_keys(data) else {
+            let Value::Object(mut changes) = camel_keys(data) else {
                 return Answer::error(400, "`data` must be a JSON object");
             };
+            if let Some(tag) = tag {
+                if !changes.contains_key(tag) && store.records[i].get(tag).is_some() {
+                    normalize_tag(&mut changes, Some(tag));
+                }
+            }
             if let Value::Object(record) = &mut store.records[i] {
                 for (k, v) in changes {
                     if k != "id" {
@@ -583,7 +820,7 @@ pub(crate) fn handle(stores: &mut BTreeMap<String, Store>, call: &Call<'_>) -> A
                 }
             }
             let record = store.records[i].clone();
-            one(store_name, store, record, &[])
+            one(stores, route, &record, &[])
         }
         Kind::Delete => {
             let id = call.param("id").unwrap_or_default();
@@ -592,13 +829,13 @@ pub(crate) fn handle(stores: &mut BTreeMap<String, Store>, call: &Call<'_>) -> A
                     store.retain(|r| record_id(r) != Some(id));
                     Answer::empty()
                 }
-                None => not_found(store_name, store, id),
+                None => not_found(route, id),
             }
         }
         Kind::Action(action) => {
             let id = call.param("id").unwrap_or_default();
             let Some(i) = find(store, id) else {
-                return not_found(store_name, store, id);
+                return not_found(route, id);
             };
             if let (Some(state), Value::Object(record)) =
                 (action_state(action), &mut store.records[i])
@@ -611,9 +848,9 @@ pub(crate) fn handle(stores: &mut BTreeMap<String, Store>, call: &Call<'_>) -> A
                 }
             }
             let record = store.records[i].clone();
-            one(store_name, store, record, &[])
+            one(stores, route, &record, &[])
         }
-        Kind::Other => other(store_name, store, call, &q),
+        Kind::Other => other(stores, call, &q),
     }
 }
 
@@ -634,11 +871,8 @@ fn find(store: &Store, id: &str) -> Option<usize> {
     store.index.get(id).copied()
 }
 
-fn not_found(store_name: &str, store: &Store, id: &str) -> Answer {
-    Answer::error(
-        404,
-        format!("{} `{id}` not found", wire_type(store_name, store, None)),
-    )
+fn not_found(route: &Route, id: &str) -> Answer {
+    Answer::error(404, format!("{} `{id}` not found", type_name(route)))
 }
 
 fn body_data(body: &[u8]) -> Result<Value, Answer> {
@@ -659,7 +893,10 @@ fn body_data(body: &[u8]) -> Result<Value, Answer> {
     }
 }
 
-fn list(store_name: &str, store: &Store, route: &Route, q: &Query) -> Answer {
+fn list(stores: &BTreeMap<String, Store>, route: &Route, q: &Query) -> Answer {
+    let info = &tables().stores[route.store];
+    let empty = Store::default();
+    let store = stores.get(route.store).unwrap_or(&empty);
     let includes = match parse_includes(route, q) {
         Ok(i) => i,
         Err(a) => return a,
@@ -682,7 +919,10 @@ fn list(store_name: &str, store: &Store, route: &Route, q: &Query) -> Answer {
         .op
         .query
         .iter()
-        .filter_map(|name| q.get(name).map(|v| (query::KeyPath::new(name), v)))
+        .filter_map(|name| {
+            q.get(name)
+                .map(|v| (query::KeyPath::tagged(name, info.tag()), v))
+        })
         .filter(|(path, _)| {
             store
                 .records
@@ -690,7 +930,7 @@ fn list(store_name: &str, store: &Store, route: &Route, q: &Query) -> Answer {
                 .any(|r| !query::values_at(r, path).is_empty())
         })
         .collect();
-    let conditions = query::Compiled::new(&conditions);
+    let conditions = query::Compiled::new(&conditions, info.tag());
     let mut hits: Vec<&Value> = store
         .records
         .iter()
@@ -707,7 +947,7 @@ fn list(store_name: &str, store: &Store, route: &Route, q: &Query) -> Answer {
         .filter(|r| conditions.matches(r))
         .collect();
     if let Some(order) = &order {
-        let path = query::KeyPath::new(&order.field);
+        let path = query::KeyPath::tagged(&order.field, info.tag());
         hits.sort_by(|a, b| {
             let x = query::values_at(a, &path).first().copied();
             let y = query::values_at(b, &path).first().copied();
@@ -715,28 +955,23 @@ fn list(store_name: &str, store: &Store, route: &Route, q: &Query) -> Answer {
             if order.descending { o.reverse() } else { o }
         });
     }
-    let plan = query::Relation::plan(&tables().stores[store_name].relations, &includes);
-    let shape = |r: &Value| {
-        let mut r = r.clone();
-        query::shape_relations(&mut r, &plan);
-        r
+    let plan = query::Relation::plan(&info.relations, &includes);
+    let (total, hits) = if route.op.response == "list" {
+        (hits.len(), hits)
+    } else {
+        let total = hits.len();
+        let from = (page - 1).saturating_mul(limit);
+        (total, hits.into_iter().skip(from).take(limit).collect())
     };
-    let type_name = wire_type(store_name, store, hits.first().copied());
+    let type_name = envelope_type(route, &hits);
+    let data: Vec<Value> = hits.iter().map(|r| shaped(stores, &plan, r)).collect();
     if route.op.response == "list" {
-        let data: Vec<Value> = hits.iter().map(|r| shape(r)).collect();
         return Answer::json(
             200,
             json!({ "type": type_name, "data": data, "meta": meta(&includes) }),
         );
     }
-    let total = hits.len();
     let total_pages = total.div_ceil(limit).max(1);
-    let data: Vec<Value> = hits
-        .iter()
-        .skip((page - 1).saturating_mul(limit))
-        .take(limit)
-        .map(|r| shape(r))
-        .collect();
     Answer::json(
         200,
         json!({
@@ -750,8 +985,11 @@ fn list(store_name: &str, store: &Store, route: &Route, q: &Query) -> Answer {
     )
 }
 
-fn other(store_name: &str, store: &mut Store, call: &Call<'_>, q: &Query) -> Answer {
-    let op = call.route.op;
+fn other(stores: &mut BTreeMap<String, Store>, call: &Call<'_>, q: &Query) -> Answer {
+    let route = call.route;
+    let op = route.op;
+    let tag = tables().stores[route.store].tag();
+    let store = stores.entry(route.store.to_owned()).or_default();
     match op.response {
         "none" => {
             if op.method == "DELETE" && call.params.is_empty() {
@@ -760,7 +998,7 @@ fn other(store_name: &str, store: &mut Store, call: &Call<'_>, q: &Query) -> Ans
                 let pairs: Vec<(query::KeyPath, &str)> = op
                     .query
                     .iter()
-                    .filter_map(|n| q.get(n).map(|v| (query::KeyPath::new(n), v)))
+                    .filter_map(|n| q.get(n).map(|v| (query::KeyPath::tagged(n, tag), v)))
                     .collect();
                 if !pairs.is_empty() {
                     store.retain(|r| {
@@ -778,7 +1016,7 @@ fn other(store_name: &str, store: &mut Store, call: &Call<'_>, q: &Query) -> Ans
             let record = match call.param("id") {
                 Some(id) => match find(store, id) {
                     Some(i) => Some(store.records[i].clone()),
-                    None => return not_found(store_name, store, id),
+                    None => return not_found(route, id),
                 },
                 // `GET /v1/team_notifications/latest`: the newest record.
                 None if op.method == "GET" => match store.records.last() {
@@ -788,14 +1026,16 @@ fn other(store_name: &str, store: &mut Store, call: &Call<'_>, q: &Query) -> Ans
                 None => None,
             };
             match record {
-                Some(r) => one(store_name, store, r, &[]),
+                Some(r) => one(stores, route, &r, &[]),
                 None => Answer::json(200, json!({})),
             }
         }
         "page" | "list" => {
-            let type_name = wire_type(store_name, store, None);
             let mut body = Map::new();
-            body.insert("type".to_owned(), Value::String(type_name));
+            body.insert(
+                "type".to_owned(),
+                Value::String(type_name(route).to_owned()),
+            );
             body.insert("data".to_owned(), Value::Array(Vec::new()));
             if op.response == "page" {
                 body.insert("currentPage".to_owned(), json!(1));
@@ -860,6 +1100,50 @@ mod tests {
         );
         assert_eq!(kind("DELETE", "/v1/notes/x"), Kind::Delete);
         assert_eq!(kind("GET", "/v1/notes"), Kind::List);
+    }
+
+    #[test]
+    fn stores_and_relations_come_from_the_tables() {
+        let stores = &tables().stores;
+        let resource = |s: &str| stores[s].resource.map(|r| r.name);
+        // Templates keep their own store, of `Assessment` records.
+        assert_eq!(resource("assessment_templates"), Some("assessment"));
+        assert_eq!(resource("team_candidates"), Some("team_candidate"));
+        assert!(!stores.contains_key("team_member_privileges"));
+        assert_eq!(stores["challenges"].tag(), Some("$type"));
+        assert_eq!(stores["notes"].tag(), None);
+
+        let spec = |s: &str, path: &str| {
+            stores[s]
+                .relations
+                .iter()
+                .find(|r| r.path == path)
+                .unwrap_or_else(|| panic!("{s}: {path}"))
+        };
+        let first = |forms: &Option<Vec<String>>| forms.as_ref().map(|f| f[0].clone());
+        let tc = spec("assessment_results", "team_candidate");
+        let link = tc.link.as_ref().unwrap();
+        assert_eq!((tc.many, link.module), (false, "team_candidates"));
+        assert_eq!(first(&link.own_key).as_deref(), Some("teamCandidateId"));
+        let sol = spec("assessment_results", "solutions");
+        let link = sol.link.as_ref().unwrap();
+        assert_eq!((sol.many, link.module), (true, "solutions"));
+        assert_eq!(first(&link.back_key).as_deref(), Some("assessmentResultId"));
+        assert!(link.strip.contains(&"clones"));
+        let members = spec("assessments", "assignment_team_members").link.as_ref();
+        assert_eq!(
+            first(&members.unwrap().own_key).as_deref(),
+            Some("assignmentTeamMemberIds")
+        );
+        let nested = spec("assessments", "challenge_items.challenge");
+        assert_eq!((nested.wire.as_str(), nested.many), ("challenge", false));
+        assert_eq!(
+            first(&nested.link.as_ref().unwrap().own_key).as_deref(),
+            Some("challengeId")
+        );
+        assert!(spec("challenges", "revisions").link.is_none());
+        // Stores of templates: the relations of `Assessment` records.
+        spec("assessment_templates", "created_by");
     }
 
     #[test]

@@ -9,30 +9,34 @@ use serde_json::{Map, Value};
 use crate::filter::{Conditions, Op};
 
 /// The keys under which a field named `segment` (snake_case in the spec) may be stored:
-/// camelCase (the REST wire form), the name as given, snake_case, and `$x` for `_x`.
-fn key_forms(segment: &str) -> Vec<String> {
-    if !segment.contains(['_', '$']) && !segment.contains(|c: char| c.is_ascii_uppercase()) {
+/// camelCase (the REST wire form), the name as given, and snake_case. A key starting with `$`
+/// or `_` is taken as given (a polymorphic tag is found through [`KeyPath::tagged`]).
+pub(crate) fn key_forms(segment: &str) -> Vec<String> {
+    if segment.starts_with(['$', '_'])
+        || (!segment.contains('_') && !segment.contains(|c: char| c.is_ascii_uppercase()))
+    {
         return vec![segment.to_owned()];
     }
-    let mut out = Vec::with_capacity(4);
-    let mut push = |k: String| {
+    let mut out = Vec::with_capacity(3);
+    for k in [
+        segment.to_lower_camel_case(),
+        segment.to_owned(),
+        segment.to_snake_case(),
+    ] {
         if !out.contains(&k) {
             out.push(k);
         }
-    };
-    if let Some(rest) = segment.strip_prefix('_') {
-        push(segment.to_owned());
-        push(format!("${rest}"));
-        return out;
     }
-    if let Some(rest) = segment.strip_prefix('$') {
-        push(segment.to_owned());
-        push(format!("_{rest}"));
-        return out;
+    out
+}
+
+/// The spellings of a polymorphic tag: as the spec declares it (`$type`), and with `_` for a
+/// leading `$` (`_type`, the spelling of `where` keys and webhook payloads).
+pub(crate) fn tag_forms(tag: &str) -> Vec<String> {
+    let mut out = vec![tag.to_owned()];
+    if let Some(rest) = tag.strip_prefix('$') {
+        out.push(format!("_{rest}"));
     }
-    push(segment.to_lower_camel_case());
-    push(segment.to_owned());
-    push(segment.to_snake_case());
     out
 }
 
@@ -41,12 +45,22 @@ fn key_forms(segment: &str) -> Vec<String> {
 pub(crate) struct KeyPath(Vec<Vec<String>>);
 
 impl KeyPath {
-    pub(crate) fn new(key: &str) -> KeyPath {
-        KeyPath(key.split('.').map(key_forms).collect())
+    /// The path `key` of a record whose resource has the polymorphic tag `tag` (if any): a
+    /// first segment that spells the tag (`_type` or `$type`) finds it in either spelling.
+    pub(crate) fn tagged(key: &str, tag: Option<&str>) -> KeyPath {
+        let mut segments: Vec<Vec<String>> = key.split('.').map(key_forms).collect();
+        if let (Some(tag), Some(first)) = (tag, segments.first_mut()) {
+            let forms = tag_forms(tag);
+            if forms.contains(&first[0]) {
+                *first = forms;
+            }
+        }
+        KeyPath(segments)
     }
 }
 
-fn lookup<'a>(obj: &'a Map<String, Value>, forms: &[String]) -> Option<&'a Value> {
+/// The value of the first of the key forms `forms` that `obj` has.
+pub(crate) fn lookup<'a>(obj: &'a Map<String, Value>, forms: &[String]) -> Option<&'a Value> {
     forms.iter().find_map(|k| obj.get(k))
 }
 
@@ -178,12 +192,13 @@ fn matches_q(record: &Value, needle: &Value) -> bool {
 pub(crate) struct Compiled(Vec<(Option<KeyPath>, Op, Value)>);
 
 impl Compiled {
-    pub(crate) fn new(conditions: &Conditions) -> Compiled {
+    /// The conditions over records whose polymorphic tag (if any) is `tag`.
+    pub(crate) fn new(conditions: &Conditions, tag: Option<&str>) -> Compiled {
         Compiled(
             conditions
                 .iter()
                 .map(|(key, op, value)| {
-                    let path = (key != "q").then(|| KeyPath::new(key));
+                    let path = (key != "q").then(|| KeyPath::tagged(key, tag));
                     (path, op, value.clone())
                 })
                 .collect(),
@@ -227,35 +242,75 @@ pub(crate) fn sort_cmp(a: Option<&Value>, b: Option<&Value>) -> Ordering {
     }
 }
 
+/// A relation the records of a store can embed, from the spec's tables (worked out once per
+/// store by the engine).
+#[derive(Debug, Clone)]
+pub(crate) struct RelationSpec {
+    /// The dotted snake_case path, as sent in `includes` (`team_candidate`,
+    /// `challenge_items.challenge`).
+    pub(crate) path: String,
+    /// The key of the embedded value in its holder (camelCase, `Relation.wire`).
+    pub(crate) wire: String,
+    /// Whether it is a list of records (`[]` when missing) rather than one (`null`).
+    pub(crate) many: bool,
+    /// How to find it in the stores when a holder lacks it.
+    pub(crate) link: Option<Link>,
+}
+
+/// How the records of a relation are found in the stores by a foreign key (see the
+/// [module docs of the fake](crate::fake)).
+#[derive(Debug, Clone)]
+pub(crate) struct Link {
+    /// The store (module) of the related records.
+    pub(crate) module: &'static str,
+    /// The holder's key with the related id, or ids for a list (`team_candidate_id`,
+    /// `assignment_team_member_ids`), as key forms.
+    pub(crate) own_key: Option<Vec<String>>,
+    /// For a list: the related records' key with the holder's id (`assessment_result_id`).
+    pub(crate) back_key: Option<Vec<String>>,
+    /// The relation keys of the related resource, stripped from the embedded copies.
+    pub(crate) strip: Vec<&'static str>,
+}
+
+/// Finds the value of a relation a holder lacks: `(link, many, holder)` to the value, if the
+/// stores have it.
+pub(crate) type Resolve<'a> = dyn Fn(&Link, bool, &Map<String, Value>) -> Option<Value> + 'a;
+
 /// A relation to shape, worked out once per request.
 #[derive(Debug)]
-pub(crate) struct Relation {
+pub(crate) struct Relation<'a> {
+    spec: &'a RelationSpec,
     /// The path of the objects holding it (empty for a top-level relation).
     parents: Vec<Vec<String>>,
     /// The key forms of its last segment.
     forms: Vec<String>,
-    /// The key it is added under when missing (camelCase).
-    camel: String,
-    /// Whether it reads as a list.
-    plural: bool,
     /// Whether it was requested (or is on the way to one that was).
     keep: bool,
 }
 
-impl Relation {
-    /// The relations of `relations` (dotted snake_case paths), each kept when `requested`
+impl Relation<'_> {
+    /// The relations of `relations`, each kept when `requested` (dotted snake_case paths)
     /// names it or a relation below it.
-    pub(crate) fn plan(relations: &[&str], requested: &[String]) -> Vec<Relation> {
+    pub(crate) fn plan<'a>(
+        relations: &'a [RelationSpec],
+        requested: &[String],
+    ) -> Vec<Relation<'a>> {
         relations
             .iter()
-            .map(|rel| {
+            .map(|spec| {
+                let rel = spec.path.as_str();
                 let mut segments: Vec<&str> = rel.split('.').collect();
                 let last = segments.pop().unwrap_or_default();
+                let mut forms = vec![spec.wire.clone()];
+                for k in key_forms(last) {
+                    if !forms.contains(&k) {
+                        forms.push(k);
+                    }
+                }
                 Relation {
+                    spec,
                     parents: segments.into_iter().map(key_forms).collect(),
-                    forms: key_forms(last),
-                    camel: last.to_lower_camel_case(),
-                    plural: is_plural(last),
+                    forms,
                     keep: requested
                         .iter()
                         .any(|r| r == rel || r.starts_with(&format!("{rel}."))),
@@ -309,25 +364,25 @@ fn parents_mut<'a>(
     out
 }
 
-/// Whether a relation name reads as a list (`solutions`) rather than one record
-/// (`team_candidate`). The spec's tables do not say; the plural form does.
-fn is_plural(name: &str) -> bool {
-    name.ends_with('s') && !name.ends_with("ss")
-}
-
 /// Strips every relation that was not requested and makes sure every requested one is
-/// present (`null`, or `[]` for a plural name, when the stored record does not carry it).
-pub(crate) fn shape_relations(record: &mut Value, plan: &[Relation]) {
+/// present: a holder that lacks it gets what `resolve` finds in the stores, else `[]` (a
+/// list relation) or `null`.
+pub(crate) fn shape_relations(record: &mut Value, plan: &[Relation<'_>], resolve: &Resolve<'_>) {
     for rel in plan {
         for obj in parents_mut(record, &rel.parents) {
             if rel.keep {
                 if !rel.forms.iter().any(|k| obj.contains_key(k.as_str())) {
-                    let empty = if rel.plural {
+                    let found = rel
+                        .spec
+                        .link
+                        .as_ref()
+                        .and_then(|link| resolve(link, rel.spec.many, obj));
+                    let value = found.unwrap_or(if rel.spec.many {
                         Value::Array(Vec::new())
                     } else {
                         Value::Null
-                    };
-                    obj.insert(rel.camel.clone(), empty);
+                    });
+                    obj.insert(rel.spec.wire.clone(), value);
                 }
             } else {
                 for k in &rel.forms {
@@ -344,7 +399,7 @@ mod tests {
     use serde_json::json;
 
     fn cond(v: Value) -> Compiled {
-        Compiled::new(&Conditions::from_json(&v).unwrap())
+        Compiled::new(&Conditions::from_json(&v).unwrap(), Some("$type"))
     }
 
     #[test]
@@ -379,6 +434,26 @@ mod tests {
         yes(json!({"missing": null}));
     }
 
+    fn spec(path: &str, wire: &str, many: bool, link: Option<Link>) -> RelationSpec {
+        RelationSpec {
+            path: path.to_owned(),
+            wire: wire.to_owned(),
+            many,
+            link,
+        }
+    }
+
+    #[test]
+    fn tags_are_found_in_either_spelling() {
+        let dollar = json!({"$type": "CodeChallenge"});
+        let under = json!({"_type": "QuizChallenge"});
+        let path = KeyPath::tagged("_type", Some("$type"));
+        assert_eq!(values_at(&dollar, &path), [&json!("CodeChallenge")]);
+        assert_eq!(values_at(&under, &path), [&json!("QuizChallenge")]);
+        // Without a tag, `_type` is just a key.
+        assert!(values_at(&dollar, &KeyPath::tagged("_type", None)).is_empty());
+    }
+
     #[test]
     fn relations_are_shaped() {
         let mut r = json!({
@@ -386,23 +461,55 @@ mod tests {
             "challengeItems": [{"id": "c1", "challenge": {"id": "x"}}, {"id": "c2"}]
         });
         let rels = [
-            "team_candidate",
-            "solutions",
-            "challenge_items.challenge",
-            "assessment",
+            spec("team_candidate", "teamCandidate", false, None),
+            spec("solutions", "solutions", true, None),
+            spec("challenge_items.challenge", "challenge", false, None),
+            spec("assessment", "assessment", false, None),
+            spec("invitations", "invitations", true, None),
         ];
+        let none = |_: &Link, _: bool, _: &Map<String, Value>| None;
         let mut a = r.clone();
-        shape_relations(&mut a, &Relation::plan(&rels, &[]));
+        shape_relations(&mut a, &Relation::plan(&rels, &[]), &none);
         assert_eq!(
             a,
             json!({"id": "1", "challengeItems": [{"id": "c1"}, {"id": "c2"}]})
         );
-        let requested = ["challenge_items.challenge".into(), "assessment".into()];
-        shape_relations(&mut r, &Relation::plan(&rels, &requested));
+        let requested = [
+            "challenge_items.challenge".into(),
+            "assessment".into(),
+            "invitations".into(),
+        ];
+        shape_relations(&mut r, &Relation::plan(&rels, &requested), &none);
         assert_eq!(
             r,
-            json!({"id": "1", "assessment": null, "challengeItems": [
+            json!({"id": "1", "assessment": null, "invitations": [], "challengeItems": [
                 {"id": "c1", "challenge": {"id": "x"}}, {"id": "c2", "challenge": null}]})
+        );
+    }
+
+    #[test]
+    fn missing_relations_are_resolved_through_their_link() {
+        let link = Link {
+            module: "team_candidates",
+            own_key: Some(key_forms("team_candidate_id")),
+            back_key: None,
+            strip: vec![],
+        };
+        let rels = [spec("team_candidate", "teamCandidate", false, Some(link))];
+        let resolve = |link: &Link, many: bool, holder: &Map<String, Value>| {
+            assert!(!many);
+            let id = lookup(holder, link.own_key.as_ref()?)?;
+            Some(json!({"id": id, "from": link.module}))
+        };
+        let mut r = json!({"id": "1", "teamCandidateId": "t9"});
+        shape_relations(
+            &mut r,
+            &Relation::plan(&rels, &["team_candidate".into()]),
+            &resolve,
+        );
+        assert_eq!(
+            r["teamCandidate"],
+            json!({"id": "t9", "from": "team_candidates"})
         );
     }
 }

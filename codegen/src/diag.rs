@@ -67,6 +67,12 @@ impl std::error::Error for Errors {}
 /// Finds the line and column of a YAML path (`a.b[2].c`) in the text of a block-style YAML
 /// document. Best effort: returns the closest ancestor it can find.
 pub fn locate(text: &str, path: &str) -> Option<(usize, usize)> {
+    locate_nth(text, path, 0)
+}
+
+/// Like [`locate`], for the `nth` (0-based) occurrence of the path's last key in its mapping:
+/// the place of a duplicate key.
+pub fn locate_nth(text: &str, path: &str, nth: usize) -> Option<(usize, usize)> {
     let lines: Vec<&str> = text.lines().collect();
     let mut found: Option<(usize, usize)> = None;
     // The block we search in: lines [start, end), children indented more than `indent`.
@@ -74,12 +80,15 @@ pub fn locate(text: &str, path: &str) -> Option<(usize, usize)> {
     // When the current node is an inline (flow) value, the remaining segments are searched in
     // that one line.
     let mut inline: Option<(usize, usize)> = None;
-    for seg in split_path(path) {
+    let segs = split_path(path);
+    let last = segs.len().saturating_sub(1);
+    for (si, seg) in segs.iter().enumerate() {
+        let skip = if si == last { nth } else { 0 };
         if let Some((line, col)) = inline {
             // Inside a flow value on one line: find `key:` or the nth item after `col`.
-            let rest = &lines[line][col..];
-            let next = match &seg {
-                Seg::Key(k) => find_flow_key(rest, k).map(|c| c + col),
+            let rest = lines[line].get(col..).unwrap_or("");
+            let next = match seg {
+                Seg::Key(k) => find_flow_key(rest, k, skip).map(|c| c + col),
                 Seg::Index(i) => find_flow_item(rest, *i).map(|c| c + col),
             };
             match next {
@@ -96,18 +105,22 @@ pub fn locate(text: &str, path: &str) -> Option<(usize, usize)> {
             .find(|&ind| ind as isize > indent)?;
         let mut hit = None;
         let mut item = 0usize;
+        let mut seen = 0usize;
         for (i, line) in lines.iter().enumerate().take(end).skip(start) {
             let Some(ind) = content_indent(line) else { continue };
             if ind != child_indent {
                 continue;
             }
             let body = &line[ind..];
-            match &seg {
+            match seg {
                 Seg::Key(k) => {
                     let body = body.strip_prefix("- ").unwrap_or(body);
                     if key_matches(body, k) {
-                        hit = Some((i, line.len() - body.len()));
-                        break;
+                        if seen == skip {
+                            hit = Some((i, line.len() - body.len()));
+                            break;
+                        }
+                        seen += 1;
                     }
                 }
                 Seg::Index(n) => {
@@ -126,11 +139,12 @@ pub fn locate(text: &str, path: &str) -> Option<(usize, usize)> {
                 found = Some((i + 1, col + 1));
                 // The node's children: following lines indented more, until the block ends.
                 let node_end = (i + 1..end)
-                    .find(|&j| content_indent(lines[j]).is_some_and(|ind| ind <= col.saturating_sub(0) && ind <= child_indent))
+                    .find(|&j| content_indent(lines[j]).is_some_and(|ind| ind <= col && ind <= child_indent))
                     .unwrap_or(end);
-                let after_colon = lines[i][col..].find(':').map(|c| col + c + 1);
+                let after_colon = lines[i].get(col..).and_then(|rest| rest.find(':')).map(|c| col + c + 1);
                 let value_inline = after_colon
-                    .map(|c| lines[i][c..].trim())
+                    .and_then(|c| lines[i].get(c..))
+                    .map(str::trim)
                     .is_some_and(|v| v.starts_with('[') || v.starts_with('{'));
                 if value_inline {
                     inline = Some((i, after_colon.unwrap_or(col)));
@@ -139,7 +153,7 @@ pub fn locate(text: &str, path: &str) -> Option<(usize, usize)> {
                     start = i;
                     end = node_end;
                     indent = col as isize - 1;
-                    let rest = lines[i][col..].trim_start();
+                    let rest = lines[i].get(col..).unwrap_or("").trim_start();
                     if rest.starts_with('{') || rest.starts_with('[') {
                         inline = Some((i, col));
                     }
@@ -153,6 +167,75 @@ pub fn locate(text: &str, path: &str) -> Option<(usize, usize)> {
         }
     }
     found
+}
+
+/// The YAML path of the node on line `line` (1-based) of a block-style document, or of the
+/// closest node above it: where a syntax error sits. Best effort.
+pub fn path_at_line(text: &str, line: usize) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    if lines.is_empty() {
+        return String::new();
+    }
+    let mut i = line.saturating_sub(1).min(lines.len() - 1);
+    // A line indented with a tab has no meaningful indentation: start from the line above.
+    let tab_indented = |l: &str| l[..l.len() - l.trim_start().len()].contains('\t');
+    while content_indent(lines[i]).is_none() || tab_indented(lines[i]) {
+        if i == 0 {
+            return String::new();
+        }
+        i -= 1;
+    }
+    // Segments, innermost first.
+    let mut segs: Vec<String> = Vec::new();
+    let mut cur = usize::MAX;
+    let mut first = true;
+    loop {
+        if let Some(ind) = content_indent(lines[i]).filter(|&ind| ind < cur) {
+            let body = &lines[i][ind..];
+            if let Some(rest) = body.strip_prefix("- ").or_else(|| (body == "-").then_some("")) {
+                // A sequence item; on the starting line, its first key is the node.
+                if let Some(k) = key_of(rest).filter(|_| first) {
+                    segs.push(format!(".{k}"));
+                }
+                let mut n = 0;
+                for l in lines[..i].iter().rev() {
+                    match content_indent(l) {
+                        Some(x) if x < ind => break,
+                        Some(x) if x == ind && l[x..].starts_with('-') => n += 1,
+                        _ => {}
+                    }
+                }
+                segs.push(format!("[{n}]"));
+            } else if let Some(k) = key_of(body) {
+                segs.push(format!(".{k}"));
+            }
+            cur = ind;
+            first = false;
+            if ind == 0 {
+                break;
+            }
+        }
+        if i == 0 {
+            break;
+        }
+        i -= 1;
+    }
+    let path: String = segs.iter().rev().map(String::as_str).collect();
+    path.strip_prefix('.').unwrap_or(&path).to_owned()
+}
+
+/// The key of a `key: value` line, without quotes.
+fn key_of(body: &str) -> Option<String> {
+    let body = body.trim();
+    for q in ['"', '\''] {
+        if let Some(rest) = body.strip_prefix(q) {
+            let end = rest.find(q)?;
+            return rest[end + 1..].trim_start().starts_with(':').then(|| rest[..end].to_owned());
+        }
+    }
+    let colon = body.char_indices().find(|&(i, c)| c == ':' && body[i + 1..].chars().next().is_none_or(char::is_whitespace))?.0;
+    let key = body[..colon].trim_end();
+    if key.is_empty() || key.starts_with(['{', '[', '#', '-']) { None } else { Some(key.to_owned()) }
 }
 
 enum Seg {
@@ -197,7 +280,10 @@ fn key_matches(body: &str, key: &str) -> bool {
     false
 }
 
-fn find_flow_key(text: &str, key: &str) -> Option<usize> {
+fn find_flow_key(text: &str, key: &str, mut skip: usize) -> Option<usize> {
+    if key.is_empty() {
+        return None;
+    }
     let mut from = 0;
     while let Some(i) = text[from..].find(key) {
         let at = from + i;
@@ -205,7 +291,10 @@ fn find_flow_key(text: &str, key: &str) -> Option<usize> {
         let after = &text[at + key.len()..];
         let after = after.trim_start_matches(['"', '\'']);
         if before_ok && after.starts_with(':') {
-            return Some(at);
+            if skip == 0 {
+                return Some(at);
+            }
+            skip -= 1;
         }
         from = at + key.len();
     }
@@ -273,5 +362,23 @@ resources:
         assert_eq!(locate(DOC, "resources.note.endpoints.list.includes[1]"), Some((12, 13)));
         // A missing leaf gives its closest ancestor.
         assert_eq!(locate(DOC, "resources.note.endpoints.get"), Some((6, 5)));
+    }
+
+    #[test]
+    fn finds_the_second_occurrence_of_a_duplicate_key() {
+        let doc = "a:\n  b: 1\n  c: 2\n  b: 3\nd: { x: 1, x: 2 }\n";
+        assert_eq!(super::locate_nth(doc, "a.b", 0), Some((2, 3)));
+        assert_eq!(super::locate_nth(doc, "a.b", 1), Some((4, 3)));
+        assert_eq!(super::locate_nth(doc, "d.x", 1), Some((5, 12)));
+    }
+
+    #[test]
+    fn gives_the_path_of_a_line() {
+        use super::path_at_line;
+        assert_eq!(path_at_line(DOC, 5), "resources.note.fields.body");
+        assert_eq!(path_at_line(DOC, 9), "resources.note.endpoints.list.filters");
+        assert_eq!(path_at_line(DOC, 12), "resources.note.endpoints.list.includes[1]");
+        assert_eq!(path_at_line(DOC, 1), "resources");
+        assert_eq!(path_at_line("", 3), "");
     }
 }

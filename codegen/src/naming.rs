@@ -18,6 +18,57 @@ const KEYWORDS: &[&str] = &[
 /// Keywords that cannot be written as raw identifiers.
 const UNESCAPABLE: &[&str] = &["self", "Self", "super", "crate", "_"];
 
+/// Names of Rust's prelude. The generated code writes them unqualified (`Option<T>`,
+/// `Result<S::Ok, S::Error>`, `impl From<&str>`), so a spec type must not shadow them.
+const PRELUDE: &[&str] = &[
+    "AsMut", "AsRef", "Box", "Clone", "Copy", "Default", "DoubleEndedIterator", "Drop", "Eq", "Err", "ExactSizeIterator",
+    "Extend", "Fn", "FnMut", "FnOnce", "From", "FromIterator", "Into", "IntoIterator", "Iterator", "None", "Ok", "Option",
+    "Ord", "PartialEq", "PartialOrd", "Result", "Send", "Sized", "Some", "String", "Sync", "ToOwned", "ToString",
+    "TryFrom", "TryInto", "Unpin", "Vec",
+];
+
+/// Module names (a resource's `plural`) the crate root already uses, and why.
+const TAKEN_MODULES: &[(&str, &str)] = &[
+    ("types", "the shared types' module"),
+    ("webhooks", "the webhook payloads' module"),
+    ("operations", "the endpoint table's module"),
+    ("generated", "a module of the client's runtime"),
+    ("client", "a module of the client's runtime"),
+    ("envelope", "a module of the client's runtime"),
+    ("error", "a module of the client's runtime"),
+    ("filter", "a module of the client's runtime"),
+    ("pagination", "a module of the client's runtime"),
+    ("rt", "a module of the client's runtime"),
+    ("replay", "a module of the client's runtime"),
+    ("fake", "a module of the client's runtime"),
+    ("std", "a crate the generated code uses"),
+    ("core", "a crate the generated code uses"),
+    ("alloc", "a crate the generated code uses"),
+    ("serde", "a crate the generated code uses"),
+    ("serde_json", "a crate the generated code uses"),
+    ("chrono", "a crate the generated code uses"),
+    ("futures", "a crate the generated code uses"),
+    ("reqwest", "a crate the generated code uses"),
+    // Methods of `Client`: each resource adds an accessor method of its module's name.
+    ("builder", "a method of `Client`"),
+    ("from_env", "a method of `Client`"),
+    ("from_lookup", "a method of `Client`"),
+    ("new", "a method of `Client`"),
+    ("casing", "a method of `Client`"),
+    ("base_url", "a method of `Client`"),
+    ("retry_policy", "a method of `Client`"),
+    ("send_json", "a method of `Client`"),
+    ("send_empty", "a method of `Client`"),
+    ("execute", "a method of `Client`"),
+    ("attempt", "a method of `Client`"),
+    ("clone", "a method of `Client`"),
+];
+
+/// Why a resource's module name cannot be used, if it cannot.
+pub fn reserved_module(name: &str) -> Option<&'static str> {
+    TAKEN_MODULES.iter().find(|(n, _)| *n == name).map(|(_, why)| *why)
+}
+
 /// Whether `name` is a Rust keyword.
 pub fn is_keyword(name: &str) -> bool {
     KEYWORDS.contains(&name)
@@ -49,6 +100,14 @@ pub fn type_ident(name: &str) -> Result<String, String> {
         return Err(format!(
             "`{name}` is a reserved word of Rust that cannot be escaped; choose another name"
         ));
+    }
+    if PRELUDE.contains(&name) {
+        return Err(format!(
+            "`{name}` is a name of Rust's prelude that the generated code uses; choose another name (e.g. `Api{name}`)"
+        ));
+    }
+    if name == "WebhookPayload" {
+        return Err("`WebhookPayload` is the generated type of webhook payloads; choose another name".to_owned());
     }
     let first_ok = name.chars().next().is_some_and(|c| c.is_ascii_uppercase());
     if !first_ok || !name.chars().all(|c| c.is_ascii_alphanumeric()) {
@@ -109,6 +168,11 @@ pub fn enum_variant(value: &str) -> Result<String, String> {
     {
         return Err(format!(
             "the enum value `{value}` has no Rust name; write it as `{{ value: \"{value}\", name: some_name }}`"
+        ));
+    }
+    if camel == "Self" {
+        return Err(format!(
+            "the enum value `{value}` would become the variant `Self`, a reserved word of Rust; write it as `{{ value: \"{value}\", name: some_name }}`"
         ));
     }
     if camel == "Unknown" {

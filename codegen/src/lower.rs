@@ -971,7 +971,8 @@ impl<'a> Lowering<'a> {
         out
     }
 
-    fn field(&self, cx: &mut Ctx<'_>, name: &str, f: &raw::Field, module: Module, loc: &Loc) -> Option<ir::Field> {
+    /// The Rust identifier and the resolved type of a field or parameter.
+    fn ident_and_ty(&self, cx: &mut Ctx<'_>, name: &str, f: &raw::Field, module: Module, loc: &Loc) -> Option<(String, Ty)> {
         let ident = match naming::snake_ident(name) {
             Ok(i) => i,
             Err(e) => {
@@ -981,6 +982,11 @@ impl<'a> Lowering<'a> {
         };
         let tyloc = if f.long { loc.at("type") } else { loc.clone() };
         let ty = self.resolve_ty(cx, f.ty()?, module, &tyloc)?;
+        Some((ident, ty))
+    }
+
+    fn field(&self, cx: &mut Ctx<'_>, name: &str, f: &raw::Field, module: Module, loc: &Loc) -> Option<ir::Field> {
+        let (ident, ty) = self.ident_and_ty(cx, name, f, module, loc)?;
         if f.wire().is_some_and(|w| w.trim().is_empty()) {
             cx.error(&loc.at("wire"), "`wire` is empty; write the name on the wire, or remove `wire:`");
             return None;
@@ -1506,15 +1512,7 @@ impl<'a> Lowering<'a> {
     }
 
     fn param(&self, cx: &mut Ctx<'_>, name: &str, f: &raw::Field, module: Module, loc: &Loc, what: &str) -> Option<ir::Param> {
-        let ident = match naming::snake_ident(name) {
-            Ok(i) => i,
-            Err(e) => {
-                cx.error(loc, e);
-                return None;
-            }
-        };
-        let tyloc = if f.long { loc.at("type") } else { loc.clone() };
-        let ty = self.resolve_ty(cx, f.ty()?, module, &tyloc)?;
+        let (ident, ty) = self.ident_and_ty(cx, name, f, module, loc)?;
         if f.const_value().is_some() && !matches!(ty.required(), Ty::String) {
             cx.error(
                 &loc.at("const"),

@@ -53,20 +53,7 @@ pub fn check_all(root: &Path) -> Result<Vec<String>, String> {
 /// Writes `target/check-specs/<name>/`; returns its path. Files that did not change are not
 /// rewritten, so that cargo's freshness check holds.
 pub fn write_crate(root: &Path, spec_dir: &Path, name: &str) -> Result<PathBuf, String> {
-    let mut paths: Vec<PathBuf> = fs::read_dir(spec_dir)
-        .map_err(|e| format!("{}: {e}", spec_dir.display()))?
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
-        .collect();
-    paths.sort();
-    let files = paths
-        .iter()
-        .map(|p| {
-            let text = fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?;
-            Ok(codegen::SourceFile::new(p.file_name().unwrap_or_default().to_string_lossy(), text))
-        })
-        .collect::<Result<Vec<_>, String>>()?;
+    let files = crate::generate::read_spec_dir(spec_dir)?;
     let generated = codegen::generate(&files).map_err(|e| format!("spec `{name}` is rejected:\n{e}"))?;
 
     let krate = root.join("target/check-specs").join(name);

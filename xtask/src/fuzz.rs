@@ -92,20 +92,7 @@ pub fn base_specs(root: &Path) -> Result<Vec<Vec<codegen::SourceFile>>, String> 
         fs::read_dir(&dir).map_err(|e| format!("{}: {e}", dir.display()))?.flatten().map(|e| e.path()).filter(|p| p.is_dir()).collect();
     dirs.sort();
     for d in dirs {
-        let mut paths: Vec<PathBuf> = fs::read_dir(&d)
-            .map_err(|e| format!("{}: {e}", d.display()))?
-            .flatten()
-            .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
-            .collect();
-        paths.sort();
-        let files = paths
-            .iter()
-            .map(|p| {
-                let text = fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?;
-                Ok(codegen::SourceFile::new(p.file_name().unwrap_or_default().to_string_lossy(), text))
-            })
-            .collect::<Result<Vec<_>, String>>()?;
+        let files = crate::generate::read_spec_dir(&d)?;
         out.push(files);
     }
     out.push(read_spec(root)?);

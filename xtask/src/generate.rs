@@ -66,6 +66,25 @@ pub fn read_spec(root: &Path) -> Result<Vec<codegen::SourceFile>, String> {
         .collect()
 }
 
+/// Reads the `*.yaml` files directly in `dir`, sorted, named by their file name (the small
+/// specs of the snapshot tests).
+pub fn read_spec_dir(dir: &Path) -> Result<Vec<codegen::SourceFile>, String> {
+    let mut paths: Vec<PathBuf> = fs::read_dir(dir)
+        .map_err(|e| format!("{}: {e}", dir.display()))?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
+        .collect();
+    paths.sort();
+    paths
+        .iter()
+        .map(|p| {
+            let text = fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?;
+            Ok(codegen::SourceFile::new(p.file_name().unwrap_or_default().to_string_lossy(), text))
+        })
+        .collect()
+}
+
 fn collect_yaml(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
     let entries = fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
     for entry in entries {

@@ -37,10 +37,12 @@ const FIGURES: [&str; 5] = ["generate", "scale", "compile", "runtime", "stream"]
 const REQUEST_BUILD: &str = "request/build_list_url";
 const DECODE_TYPED: &str = "decode_page100/typed";
 const DECODE_VALUE: &str = "decode_page100/value";
+const DECODE_TRACKED: &str = "decode_page100/typed_tracked";
 const HTTP_CLIENT: &str = "http_list/client";
 const HTTP_BARE: &str = "http_list/bare_reqwest";
 
-const USAGE: &str = "usage: cargo xtask bench [--full] [--only generate,scale,compile,runtime,stream]";
+const USAGE: &str =
+    "usage: cargo xtask bench [--full] [--only generate,scale,compile,runtime,stream]";
 
 struct Settings {
     full: bool,
@@ -114,7 +116,9 @@ pub fn run(args: &[String]) -> Result<(), String> {
         match a.as_str() {
             "--full" => full = true,
             "--only" => {
-                let list = it.next().ok_or_else(|| format!("`--only` needs a list\n{USAGE}"))?;
+                let list = it
+                    .next()
+                    .ok_or_else(|| format!("`--only` needs a list\n{USAGE}"))?;
                 let wanted: Vec<String> = list.split(',').map(|s| s.trim().to_owned()).collect();
                 if let Some(bad) = wanted.iter().find(|w| !FIGURES.contains(&w.as_str())) {
                     return Err(format!("unknown figure `{bad}`\n{USAGE}"));
@@ -129,7 +133,15 @@ pub fn run(args: &[String]) -> Result<(), String> {
     if cfg!(debug_assertions) {
         eprintln!("bench: xtask is a debug build; re-running it with --release");
         let status = cargo()
-            .args(["run", "--quiet", "--release", "--package", "xtask", "--", "bench"])
+            .args([
+                "run",
+                "--quiet",
+                "--release",
+                "--package",
+                "xtask",
+                "--",
+                "bench",
+            ])
             .args(args)
             .current_dir(workspace_root())
             .status()
@@ -137,7 +149,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
         return if status.success() {
             Ok(())
         } else {
-            Err(format!("bench: the release build of xtask failed ({status})"))
+            Err(format!("cargo xtask bench failed ({status})"))
         };
     }
     let wants = |f: &str| only.as_ref().is_none_or(|o| o.iter().any(|w| w == f));
@@ -154,7 +166,10 @@ pub fn run(args: &[String]) -> Result<(), String> {
             bench_generate(&spec, &settings, &mut report)?;
         }
         if wants("scale") {
-            eprintln!("bench: scale (sizes {SIZES:?}, {:?} runs)", settings.scale_runs);
+            eprintln!(
+                "bench: scale (sizes {SIZES:?}, {:?} runs)",
+                settings.scale_runs
+            );
             let ratio = bench_scale(&spec, &settings, &mut report)?;
             if ratio > MAX_SCALE_RATIO {
                 failures.push(format!(
@@ -224,7 +239,11 @@ fn median(mut xs: Vec<f64>) -> f64 {
     assert!(!xs.is_empty());
     xs.sort_by(f64::total_cmp);
     let n = xs.len();
-    if n % 2 == 1 { xs[n / 2] } else { (xs[n / 2 - 1] + xs[n / 2]) / 2.0 }
+    if n % 2 == 1 {
+        xs[n / 2]
+    } else {
+        (xs[n / 2 - 1] + xs[n / 2]) / 2.0
+    }
 }
 
 fn ms(d: Duration) -> f64 {
@@ -244,7 +263,11 @@ fn time_generate(spec: &[codegen::SourceFile]) -> Result<(Duration, usize), Stri
 // ---------------------------------------------------------------------------------------
 // 1. Generation.
 
-fn bench_generate(spec: &[codegen::SourceFile], s: &Settings, report: &mut Report) -> Result<(), String> {
+fn bench_generate(
+    spec: &[codegen::SourceFile],
+    s: &Settings,
+    report: &mut Report,
+) -> Result<(), String> {
     time_generate(spec)?; // warm-up
     let mut times = Vec::with_capacity(s.generate_runs);
     for _ in 0..s.generate_runs {
@@ -257,7 +280,11 @@ fn bench_generate(spec: &[codegen::SourceFile], s: &Settings, report: &mut Repor
 // ---------------------------------------------------------------------------------------
 // 2. Scaling.
 
-fn bench_scale(spec: &[codegen::SourceFile], s: &Settings, report: &mut Report) -> Result<f64, String> {
+fn bench_scale(
+    spec: &[codegen::SourceFile],
+    s: &Settings,
+    report: &mut Report,
+) -> Result<f64, String> {
     let api = codegen::check(spec).map_err(|e| format!("the spec does not validate:\n{e}"))?;
     let names = bench_synth::resource_names(&api);
     let mut specs = Vec::new();
@@ -266,8 +293,13 @@ fn bench_scale(spec: &[codegen::SourceFile], s: &Settings, report: &mut Report) 
         // Every synthetic spec must validate, with `size` times the resources and endpoints.
         let big = codegen::check(&synthetic)
             .map_err(|e| format!("the {size}x synthetic spec does not validate:\n{e}"))?;
-        let endpoints = |a: &codegen::ir::Api| a.resources.iter().map(|r| r.endpoints.len()).sum::<usize>();
-        assert_eq!(big.resources.len(), size * api.resources.len(), "{size}x resources");
+        let endpoints =
+            |a: &codegen::ir::Api| a.resources.iter().map(|r| r.endpoints.len()).sum::<usize>();
+        assert_eq!(
+            big.resources.len(),
+            size * api.resources.len(),
+            "{size}x resources"
+        );
         assert_eq!(endpoints(&big), size * endpoints(&api), "{size}x endpoints");
         eprintln!(
             "  {size}x: {} files, {} KiB of YAML, {} resources, {} endpoints: valid",
@@ -321,7 +353,9 @@ fn bench_compile(root: &Path, s: &Settings, report: &mut Report) -> Result<(), S
     };
     eprintln!("  warm-up build (dependencies)");
     build()?;
-    let original = fs::metadata(&lib).and_then(|m| m.modified()).map_err(|e| format!("{}: {e}", lib.display()))?;
+    let original = fs::metadata(&lib)
+        .and_then(|m| m.modified())
+        .map_err(|e| format!("{}: {e}", lib.display()))?;
     let text = fs::read(&lib).map_err(|e| format!("{}: {e}", lib.display()))?;
     let mut times = Vec::new();
     let mut waited = false;
@@ -357,7 +391,9 @@ fn bench_compile(root: &Path, s: &Settings, report: &mut Report) -> Result<(), S
         report.note("compile_qualified includes waiting for another cargo's lock on target/: rerun on a quiet machine".into());
     }
     if secs > 20.0 {
-        report.note(format!("compile_qualified is {secs:.1} s, above the 20 s budget"));
+        report.note(format!(
+            "compile_qualified is {secs:.1} s, above the 20 s budget"
+        ));
     }
     let (files, lines) = generated_lines(&root.join("generated-client/src/generated"))?;
     report.figure("generated_lines", lines.to_string(), "");
@@ -396,7 +432,14 @@ fn target_dir(root: &Path) -> PathBuf {
 fn bench_runtime(root: &Path, s: &Settings, report: &mut Report) -> Result<(), String> {
     let started = SystemTime::now();
     let status = cargo()
-        .args(["bench", "--package", "qualified", "--bench", "runtime", "--"])
+        .args([
+            "bench",
+            "--package",
+            "qualified",
+            "--bench",
+            "runtime",
+            "--",
+        ])
         .args(&s.criterion_args)
         .current_dir(root)
         .stdin(Stdio::null())
@@ -415,6 +458,12 @@ fn bench_runtime(root: &Path, s: &Settings, report: &mut Report) -> Result<(), S
     report.figure("decode_page100_typed", format!("{:.1}", typed / 1e3), "µs");
     report.figure("decode_page100_value", format!("{:.1}", value / 1e3), "µs");
     report.ratio("ratio_decode_typed_value", typed / value);
+    let tracked = est(DECODE_TRACKED)?;
+    report.figure(
+        "decode_page100_typed_tracked",
+        format!("{:.1}", tracked / 1e3),
+        "µs",
+    );
     let client = est(HTTP_CLIENT)?;
     let bare = est(HTTP_BARE)?;
     report.figure("http_list_client", format!("{:.1}", client / 1e3), "µs");
@@ -431,7 +480,8 @@ fn estimate(criterion_dir: &Path, id: &str, since: SystemTime) -> Result<f64, St
         return Err(format!("{} is from an earlier run", path.display()));
     }
     let text = fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    let v: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
     v["median"]["point_estimate"]
         .as_f64()
         .ok_or_else(|| format!("{}: no median.point_estimate", path.display()))
@@ -442,7 +492,13 @@ fn estimate(criterion_dir: &Path, id: &str, since: SystemTime) -> Result<f64, St
 
 fn bench_stream(root: &Path, report: &mut Report) -> Result<(), String> {
     let out = cargo()
-        .args(["bench", "--package", "qualified", "--bench", "stream_memory"])
+        .args([
+            "bench",
+            "--package",
+            "qualified",
+            "--bench",
+            "stream_memory",
+        ])
         .current_dir(root)
         .stdin(Stdio::null())
         .stderr(Stdio::inherit())
@@ -450,18 +506,20 @@ fn bench_stream(root: &Path, report: &mut Report) -> Result<(), String> {
         .map_err(|e| format!("cannot run cargo: {e}"))?;
     let stdout = String::from_utf8_lossy(&out.stdout);
     if !out.status.success() {
-        return Err(format!("`cargo bench --bench stream_memory` failed:\n{stdout}"));
+        return Err(format!(
+            "`cargo bench --bench stream_memory` failed:\n{stdout}"
+        ));
     }
     let mut found = 0;
     for line in stdout.lines() {
         if let Some(note) = line.strip_prefix("note: ") {
             report.note(note.to_owned());
-        } else if let Some((name, rest)) = line.split_once(": ") {
-            if name.starts_with("stream_") || name.starts_with("ratio_stream_") {
-                let (value, unit) = rest.split_once(' ').unwrap_or((rest, ""));
-                report.figure(name, value.to_owned(), unit);
-                found += 1;
-            }
+        } else if let Some((name, rest)) = line.split_once(": ")
+            && (name.starts_with("stream_") || name.starts_with("ratio_stream_"))
+        {
+            let (value, unit) = rest.split_once(' ').unwrap_or((rest, ""));
+            report.figure(name, value.to_owned(), unit);
+            found += 1;
         }
     }
     if found < 3 {

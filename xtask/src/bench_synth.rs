@@ -155,10 +155,10 @@ pub fn synthetic_spec(
         };
         let map = rename_map(resources, &sfx);
         for file in spec.iter().filter(|f| is_resource_file(&f.name)) {
-            let name = file
-                .name
-                .strip_suffix(".yaml")
-                .map_or_else(|| format!("{}_{sfx}", file.name), |stem| format!("{stem}_{sfx}.yaml"));
+            let name = file.name.strip_suffix(".yaml").map_or_else(
+                || format!("{}_{sfx}", file.name),
+                |stem| format!("{stem}_{sfx}.yaml"),
+            );
             out.push(SourceFile::new(name, substitute_tokens(&file.text, &map)));
         }
     }
@@ -231,7 +231,10 @@ assessment_kq:
   includes: [assessment_kq, assessment_kq.created_by, challenge_items.assessment_kq]
 ";
         assert_eq!(substitute_tokens(text, &map), expected);
-        assert_eq!(substitute_tokens("é assessment ü", &map), "é assessment_kq ü");
+        assert_eq!(
+            substitute_tokens("é assessment ü", &map),
+            "é assessment_kq ü"
+        );
     }
 
     #[test]
@@ -239,7 +242,8 @@ assessment_kq:
         let spec = read_spec(&workspace_root()).unwrap();
         let api = codegen::check(&spec).unwrap_or_else(|e| panic!("{e}"));
         let names = resource_names(&api);
-        let pairs = |s: Vec<SourceFile>| s.into_iter().map(|f| (f.name, f.text)).collect::<Vec<_>>();
+        let pairs =
+            |s: Vec<SourceFile>| s.into_iter().map(|f| (f.name, f.text)).collect::<Vec<_>>();
         let a = pairs(synthetic_spec(&spec, &names, 3, 7));
         assert_eq!(a, pairs(synthetic_spec(&spec, &names, 3, 7)));
         assert_ne!(a, pairs(synthetic_spec(&spec, &names, 3, 8)));
@@ -254,7 +258,8 @@ assessment_kq:
         let doubled = synthetic_spec(&spec, &names, 2, 42);
         let big = codegen::check(&doubled).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(big.resources.len(), 2 * api.resources.len());
-        let endpoints = |a: &codegen::ir::Api| a.resources.iter().map(|r| r.endpoints.len()).sum::<usize>();
+        let endpoints =
+            |a: &codegen::ir::Api| a.resources.iter().map(|r| r.endpoints.len()).sum::<usize>();
         assert_eq!(endpoints(&big), 2 * endpoints(&api));
     }
 }

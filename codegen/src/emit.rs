@@ -195,13 +195,15 @@ fn needs_box(api: &Api, owner: usize, t: &Ty) -> bool {
         Ty::Option(inner) => return needs_box(api, owner, inner),
         _ => return false,
     };
-    let mut seen = vec![false; api.types.len()];
+    // Visited set proportional to what is reachable, not to the whole spec: the search
+    // runs once per field, so a `vec![false; n]` here made generation quadratic.
+    let mut seen = std::collections::BTreeSet::new();
     let mut stack = vec![target];
     while let Some(d) = stack.pop() {
         if d == owner {
             return true;
         }
-        if !std::mem::replace(&mut seen[d], true) {
+        if seen.insert(d) {
             stack.extend(direct_edges(api, d));
         }
     }
@@ -227,8 +229,12 @@ fn has_default(t: &Ty) -> bool {
     matches!(t, Ty::Option(_) | Ty::List(_) | Ty::Map(_) | Ty::String | Ty::Int | Ty::Float | Ty::Bool | Ty::Json)
 }
 
+/// The index of `t` in `api.types` (`t` is always an element of it), in O(1).
 fn decl_index(api: &Api, t: &TypeDecl) -> usize {
-    api.types.iter().position(|x| std::ptr::eq(x, t)).expect("a declared type")
+    let offset = (t as *const TypeDecl as usize).wrapping_sub(api.types.as_ptr() as usize);
+    let index = offset / std::mem::size_of::<TypeDecl>();
+    assert!(index < api.types.len() && std::ptr::eq(&api.types[index], t), "a declared type");
+    index
 }
 
 fn is_enum(api: &Api, t: &Ty) -> bool {

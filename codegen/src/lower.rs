@@ -326,6 +326,8 @@ struct ResourceInfo<'a> {
 struct Lowering<'a> {
     decls: Vec<Decl<'a>>,
     resources: Vec<ResourceInfo<'a>>,
+    /// Resource name → index in `resources` (lookups stay O(log n) on large specs).
+    resource_by_name: BTreeMap<String, usize>,
     /// Shared type names and resource model names → decl index.
     global: BTreeMap<String, usize>,
     has_webhooks: bool,
@@ -367,6 +369,7 @@ impl<'a> Lowering<'a> {
         let mut lw = Lowering {
             decls: Vec::new(),
             resources: Vec::new(),
+            resource_by_name: BTreeMap::new(),
             global: BTreeMap::new(),
             has_webhooks: !webhooks.is_empty(),
             invalid_names: BTreeSet::new(),
@@ -451,6 +454,7 @@ impl<'a> Lowering<'a> {
                 }
                 None
             };
+            lw.resource_by_name.entry((*name).to_owned()).or_insert(lw.resources.len());
             lw.resources.push(ResourceInfo {
                 name: (*name).to_owned(),
                 raw: r,
@@ -631,7 +635,7 @@ impl<'a> Lowering<'a> {
     }
 
     fn resource_index(&self, name: &str) -> Option<usize> {
-        self.resources.iter().position(|r| r.name == name)
+        self.resource_by_name.get(name).copied()
     }
 
     /// Resolves a type expression written in `module`'s scope.

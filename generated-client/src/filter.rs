@@ -117,6 +117,45 @@ struct Condition {
     value: Value,
 }
 
+/// Serialises conditions in their JSON form, grouped by key (the items are sorted by key).
+struct JsonForm<'a> {
+    items: &'a [Condition],
+    casing: Casing,
+}
+
+impl Serialize for JsonForm<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        let mut rest = self.items;
+        while let Some(first) = rest.first() {
+            let n = rest.iter().take_while(|c| c.key == first.key).count();
+            let (group, tail) = rest.split_at(n);
+            rest = tail;
+            let key = self.casing.recase_key(&first.key);
+            match group {
+                [only] if only.op == Op::Eq && !only.value.is_object() => map.serialize_entry(&key, &only.value)?,
+                _ => map.serialize_entry(&key, &OpsForm(group))?,
+            }
+        }
+        map.end()
+    }
+}
+
+/// The operators of one key: `{">=": 80, "<": 90}`.
+struct OpsForm<'a>(&'a [Condition]);
+
+impl Serialize for OpsForm<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for c in self.0 {
+            map.serialize_entry(c.op.wire(), &c.value)?;
+        }
+        map.end()
+    }
+}
+
 /// A set of `where` conditions: `(key, operator, value)` triples.
 ///
 /// Keys are the fields' snake_case names (dotted paths such as `digest.languages.name`, and
@@ -192,6 +231,13 @@ impl Conditions {
             out.insert(key, value);
         }
         Value::Object(out)
+    }
+
+    /// The JSON form of [`to_json`](Self::to_json) as text, written straight from the
+    /// conditions (no intermediate [`Value`], no clones): what goes out as `where=`.
+    pub fn to_json_string(&self, casing: Casing) -> String {
+        serde_json::to_string(&JsonForm { items: &self.items, casing })
+            .unwrap_or_else(|_| self.to_json(casing).to_string())
     }
 
     /// Reads the JSON form back (the inverse of [`to_json`](Self::to_json) for either

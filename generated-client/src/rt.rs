@@ -34,7 +34,6 @@
 //! The wrappers are marker objects (`{"$qualified_raw": v}` and `{"$qualified_raw_keys": v}`)
 //! that are unwrapped while recasing; they never reach the wire.
 
-use std::fmt::Write as _;
 
 use reqwest::Method;
 use serde::de::{self, DeserializeOwned};
@@ -320,7 +319,7 @@ impl Request {
                 }
                 QueryItem::Where(conditions) => {
                     out.push_str("where=");
-                    encode_into(&mut out, &conditions.to_json(casing).to_string());
+                    encode_into(&mut out, &conditions.to_json_string(casing));
                 }
             }
         }
@@ -331,12 +330,19 @@ impl Request {
     /// template, and the query.
     pub fn build_url(&self, base_url: &Url, casing: Casing) -> Result<Url> {
         let path = self.build_path()?;
-        let mut url = base_url.clone();
-        let base_path = base_url.path().trim_end_matches('/');
-        url.set_path(&format!("{base_path}{path}"));
-        url.set_query(self.build_query(casing).as_deref());
-        url.set_fragment(None);
-        Ok(url)
+        let query = self.build_query(casing);
+        // One string, parsed once (setting path and query separately re-parses the URL
+        // twice). The base URL has no query or fragment (the builder refuses them).
+        let base = base_url.as_str();
+        let base = base.split(['?', '#']).next().unwrap_or(base).trim_end_matches('/');
+        let mut text = String::with_capacity(base.len() + path.len() + query.as_ref().map_or(0, |q| q.len() + 1));
+        text.push_str(base);
+        text.push_str(&path);
+        if let Some(q) = &query {
+            text.push('?');
+            text.push_str(q);
+        }
+        Url::parse(&text).map_err(|e| Error::encode(format!("invalid URL `{text}`: {e}")))
     }
 
     /// The body as it goes out: recased JSON bytes, or `None` without a body.
@@ -386,11 +392,15 @@ pub fn recase_value(value: Value, casing: Casing) -> Value {
 
 /// Appends `s` percent-encoded: everything but ASCII alphanumerics and `-._~`.
 fn encode_into(out: &mut String, s: &str) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    out.reserve(s.len());
     for &b in s.as_bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
             out.push(b as char);
         } else {
-            let _ = write!(out, "%{b:02X}");
+            out.push('%');
+            out.push(HEX[usize::from(b >> 4)] as char);
+            out.push(HEX[usize::from(b & 0x0f)] as char);
         }
     }
 }

@@ -17,6 +17,12 @@ mod generate;
 
 use std::process::ExitCode;
 
+/// The generator allocates many small, short-lived token streams while holding a large IR;
+/// glibc's allocator slows down as that live heap grows (generation was 1.3x worse than
+/// linear at 50x the real spec, see BENCHMARKS.md), mimalloc does not.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {

@@ -127,16 +127,9 @@ pub struct Field {
     pub doc: String,
 }
 
-#[derive(Debug, Clone)]
-pub struct Relation {
-    pub name: String,
-    pub ident: String,
-    pub wire: String,
-    pub aliases: Vec<String>,
-    /// The relation's type as declared (`[Solution]`, `TeamCandidate?`).
-    pub ty: Ty,
-    pub doc: String,
-}
+/// An included relation: a field that is present only when the request asked for it. Its
+/// `ty` is the relation's type as declared (`[Solution]`, `TeamCandidate?`).
+pub type Relation = Field;
 
 #[derive(Debug, Clone)]
 pub struct Resource {

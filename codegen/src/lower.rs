@@ -834,14 +834,7 @@ impl<'a> Lowering<'a> {
                             format!("the relation `{name}` is {what}; a relation embeds records: write a record type (`Name`, `[Name]` or `Name?`), or make it a field"),
                         );
                     }
-                    relations.push(ir::Relation {
-                        name: f.name,
-                        ident: f.ident,
-                        wire: f.wire,
-                        aliases: f.aliases,
-                        ty: f.ty,
-                        doc: f.doc,
-                    });
+                    relations.push(f);
                 }
                 self.decls[di].relations = relations;
                 kind

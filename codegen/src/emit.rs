@@ -771,13 +771,14 @@ fn response_ty(api: &Api, e: &Endpoint, from: Module) -> TokenStream {
 }
 
 /// Tokens turning the value `v` (a reference to a value of type `t`) into a query string.
-fn query_string(api: &Api, t: &Ty, v: TokenStream) -> TokenStream {
+/// The statement appending the query parameter `wire` from `value` (a reference to a `t`).
+fn query_param(api: &Api, t: &Ty, wire: &str) -> TokenStream {
     match t {
-        Ty::String => quote!(#v.clone()),
-        Ty::DateTime => quote!(#v.to_rfc3339()),
-        Ty::Id(_) => quote!(#v.as_str().to_owned()),
-        _ if is_enum(api, t) => quote!(#v.as_str().to_owned()),
-        _ => quote!(#v.to_string()),
+        Ty::String => quote!(req.query(#wire, value);),
+        Ty::DateTime => quote!(req.query(#wire, &value.to_rfc3339());),
+        Ty::Id(_) => quote!(req.query(#wire, value.as_str());),
+        _ if is_enum(api, t) => quote!(req.query(#wire, value.as_str());),
+        _ => quote!(req.query_display(#wire, value);),
     }
 }
 
@@ -928,11 +929,11 @@ fn endpoint_items(api: &Api, ri: usize, e: &Endpoint) -> TokenStream {
         if let Some(c) = &p.const_value {
             build.push(quote!(req.query(#wire, #c);));
         } else if p.ty.is_option() {
-            let s = query_string(api, p.ty.required(), quote!(value));
-            build.push(quote!(if let Some(value) = &self.#pi { req.query(#wire, #s); }));
+            let s = query_param(api, p.ty.required(), wire);
+            build.push(quote!(if let Some(value) = &self.#pi { #s }));
         } else {
-            let s = query_string(api, &p.ty, quote!(self.#pi));
-            build.push(quote!(req.query(#wire, #s);));
+            let s = query_param(api, &p.ty, wire);
+            build.push(quote!({ let value = &self.#pi; #s }));
         }
     }
     if e.filter.is_some() {
@@ -945,10 +946,10 @@ fn endpoint_items(api: &Api, ri: usize, e: &Endpoint) -> TokenStream {
         build.push(quote!(if let Some(order) = &self.order_by { req.order_by(order); }));
     }
     if e.page {
-        build.push(quote!(if let Some(page) = self.page { req.query("page", page.to_string()); }));
+        build.push(quote!(if let Some(page) = self.page { req.query_display("page", page); }));
     }
     if e.limit {
-        build.push(quote!(if let Some(limit) = self.limit { req.query("limit", limit.to_string()); }));
+        build.push(quote!(if let Some(limit) = self.limit { req.query_display("limit", limit); }));
     }
     if e.has_body() {
         let inserts = |params: &[ir::Param], map: TokenStream| -> Vec<TokenStream> {
@@ -1042,7 +1043,7 @@ fn endpoint_items(api: &Api, ri: usize, e: &Endpoint) -> TokenStream {
             #[doc(hidden)]
             pub fn build(&self) -> #build_sig {
                 #[allow(unused_mut)]
-                let mut req = crate::rt::Request::new(reqwest::Method::#method, #tmpl);
+                let mut req = crate::rt::Request::new(reqwest::Method::#method, #tmpl, self.client.casing());
                 #(#build)*
                 #build_ret
             }

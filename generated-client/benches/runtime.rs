@@ -16,6 +16,7 @@ mod common;
 
 use std::hint::black_box;
 use std::net::SocketAddr;
+use std::time::Instant;
 
 use axum::Router;
 use axum::body::Bytes;
@@ -25,7 +26,7 @@ use chrono::DateTime;
 use criterion::{Criterion, criterion_group, criterion_main};
 use qualified::assessment_results::{AssessmentResult, Order, Where, include};
 use qualified::types::AssessmentResultState;
-use qualified::{Casing, Client, Page};
+use qualified::{Client, Page};
 use serde_json::Value;
 
 const KEY: &str = "bench-key-0007";
@@ -36,28 +37,32 @@ fn request_build(c: &mut Criterion) {
     let client = Client::builder().api_key(KEY).build().unwrap();
     let base = client.base_url().clone();
     let since = DateTime::parse_from_rfc3339("2024-01-01T00:00:00+00:00").unwrap();
+    // The filter: three conditions (an enum in two values, a number, a timestamp).
+    let make_where = || {
+        Where::new()
+            .state()
+            .is_in([
+                AssessmentResultState::Submitted,
+                AssessmentResultState::Submitting,
+            ])
+            .score()
+            .gte(80.0)
+            .created_at()
+            .gt(since)
+    };
+    // The whole figure: the filter, the builder (two includes, an order, a page), the
+    // request and its URL, as `send()` makes them.
     let build = || {
         let req = client
             .assessment_results()
             .list()
-            .filter(
-                Where::new()
-                    .state()
-                    .is_in([
-                        AssessmentResultState::Submitted,
-                        AssessmentResultState::Submitting,
-                    ])
-                    .score()
-                    .gte(80.0)
-                    .created_at()
-                    .gt(since),
-            )
+            .filter(make_where())
             .include(include::Solutions)
             .include(include::TeamCandidate)
             .order_by(Order::CreatedAt.desc())
             .page(2)
             .build();
-        req.build_url(black_box(&base), Casing::Snake).unwrap()
+        req.build_url(black_box(&base)).unwrap()
     };
     let url = build();
     assert_eq!(url.path(), "/api/v1/assessment_results");
@@ -66,16 +71,34 @@ fn request_build(c: &mut Criterion) {
         "where=",
         "includes%5B%5D=solutions",
         "includes%5B%5D=team_candidate",
-        "order_by=created_at%20DESC",
+        "order_by=created_at+DESC",
         "page=2",
     ] {
         assert!(query.contains(part), "{part} in {query}");
     }
-    let text = build().to_string();
+    let text = url.to_string();
+    let list = client
+        .assessment_results()
+        .list()
+        .filter(make_where())
+        .include(include::Solutions)
+        .include(include::TeamCandidate)
+        .order_by(Order::CreatedAt.desc())
+        .page(2);
+    let request = list.build();
+    assert_eq!(request.build_url(&base).unwrap(), url);
     let mut g = c.benchmark_group("request");
     g.bench_function("build_list_url", |b| b.iter(build));
-    // Where the time goes: parsing the finished URL alone (any client pays it: reqwest
-    // needs a `Url`), and the builder without the URL.
+    // Where the time goes: the filter alone; `build()` of a ready builder (the query
+    // values, the `where` JSON written from its conditions); the URL of a ready request (the
+    // path, and the query encoded into the base URL); and, for scale, parsing the finished
+    // URL text with `url::Url::parse` (what a client that formats the URL pays; reqwest
+    // needs a `Url`).
+    g.bench_function("where_only", |b| b.iter(make_where));
+    g.bench_function("build_only", |b| b.iter(|| black_box(&list).build()));
+    g.bench_function("url_only", |b| {
+        b.iter(|| black_box(&request).build_url(&base).unwrap())
+    });
     g.bench_function("url_parse_only", |b| b.iter(|| url::Url::parse(black_box(&text)).unwrap()));
     g.finish();
 }
@@ -177,7 +200,78 @@ fn http(c: &mut Criterion) {
     g.bench_function("client", |b| b.to_async(&rt).iter(via_client));
     g.bench_function("bare_reqwest", |b| b.to_async(&rt).iter(via_bare));
     g.finish();
+
+    // The same two calls measured in pairs: on a shared VM the speed of the machine drifts
+    // by 10–20% between criterion's two groups, taken seconds apart, which is more than the
+    // difference to be measured. Each round times `PER_SIDE` calls of each, back to back
+    // (the order alternating from round to round), and gives one ratio; the median ratio
+    // of all rounds is the figure, its quartiles the spread.
+    let rounds: usize = std::env::var(ROUNDS_ENV)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    if rounds == 0 {
+        eprintln!("http_list/paired: skipped (set {ROUNDS_ENV}=N; `cargo xtask bench` does)");
+        return;
+    }
+    const PER_SIDE: u32 = 8;
+    let paired = rt.block_on(async {
+        for _ in 0..PER_SIDE {
+            black_box(via_client().await);
+            black_box(via_bare().await);
+        }
+        let mut out = Vec::with_capacity(rounds);
+        for round in 0..rounds {
+            let time_client = async {
+                let start = Instant::now();
+                for _ in 0..PER_SIDE {
+                    black_box(via_client().await);
+                }
+                start.elapsed()
+            };
+            let time_bare = async {
+                let start = Instant::now();
+                for _ in 0..PER_SIDE {
+                    black_box(via_bare().await);
+                }
+                start.elapsed()
+            };
+            let (client, bare) = if round % 2 == 0 {
+                let client = time_client.await;
+                (client, time_bare.await)
+            } else {
+                let bare = time_bare.await;
+                (time_client.await, bare)
+            };
+            out.push((client.as_secs_f64(), bare.as_secs_f64()));
+        }
+        out
+    });
+    let mut ratios: Vec<f64> = paired.iter().map(|(a, b)| a / b).collect();
+    ratios.sort_by(f64::total_cmp);
+    let quantile = |q: f64| ratios[((ratios.len() - 1) as f64 * q).round() as usize];
+    let per_call = |side: fn(&(f64, f64)) -> f64| {
+        let mut v: Vec<f64> = paired.iter().map(side).collect();
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2] / f64::from(PER_SIDE) * 1e6
+    };
+    // Read by `cargo xtask bench`: `paired <name>: <value>` lines on stdout.
+    println!(
+        "paired http_list_client: {:.1}\npaired http_list_bare_reqwest: {:.1}",
+        per_call(|p| p.0),
+        per_call(|p| p.1)
+    );
+    println!(
+        "paired ratio_client_bare_http: {:.3}\npaired ratio_client_bare_http_q1: {:.3}\n\
+         paired ratio_client_bare_http_q3: {:.3}\npaired rounds: {rounds}",
+        quantile(0.5),
+        quantile(0.25),
+        quantile(0.75)
+    );
 }
+
+/// The number of paired rounds of the HTTP figure (none when unset).
+const ROUNDS_ENV: &str = "QUALIFIED_BENCH_HTTP_ROUNDS";
 
 criterion_group!(benches, request_build, decode, http);
 criterion_main!(benches);

@@ -1,5 +1,6 @@
 //! The HTTP client: configuration, retries, timeouts, bounded bodies, decoding.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
@@ -41,9 +42,12 @@ pub enum Casing {
 impl Casing {
     /// `key` in this casing. A dotted key (`digest.languages.name`) is recased segment by
     /// segment; keys and segments starting with `$` or `_` are kept as they are.
-    pub fn recase_key(self, key: &str) -> String {
+    ///
+    /// Borrows `key` when it is already in this casing (the common case: generated keys are
+    /// snake_case).
+    pub fn recase_key(self, key: &str) -> Cow<'_, str> {
         if key.starts_with(['$', '_']) {
-            return key.to_owned();
+            return Cow::Borrowed(key);
         }
         // Fast path: a key already in this casing (the common case: generated keys are
         // snake_case) is returned as it is, without running heck over every segment.
@@ -52,7 +56,7 @@ impl Casing {
             Casing::Camel => !key.contains('_'),
         };
         if already {
-            return key.to_owned();
+            return Cow::Borrowed(key);
         }
         let mut out = String::with_capacity(key.len() + 4);
         for (i, segment) in key.split('.').enumerate() {
@@ -68,7 +72,7 @@ impl Casing {
                 }
             }
         }
-        out
+        Cow::Owned(out)
     }
 }
 
@@ -277,8 +281,8 @@ impl Client {
 
     async fn execute(&self, req: rt::Request, mode: BodyMode) -> Result<Received> {
         let inner = &*self.inner;
-        let url = req.build_url(&inner.base_url, inner.casing)?;
-        let body = req.build_body(inner.casing)?;
+        let url = req.build_url(&inner.base_url)?;
+        let body = req.build_body()?;
         let method = req.method().clone();
         let span = tracing::debug_span!(
             "qualified.request",

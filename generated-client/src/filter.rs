@@ -228,7 +228,7 @@ impl Conditions {
                         .collect(),
                 ),
             };
-            out.insert(key, value);
+            out.insert(key.into_owned(), value);
         }
         Value::Object(out)
     }
@@ -236,8 +236,18 @@ impl Conditions {
     /// The JSON form of [`to_json`](Self::to_json) as text, written straight from the
     /// conditions (no intermediate [`Value`], no clones): what goes out as `where=`.
     pub fn to_json_string(&self, casing: Casing) -> String {
-        serde_json::to_string(&JsonForm { items: &self.items, casing })
-            .unwrap_or_else(|_| self.to_json(casing).to_string())
+        let mut out = Vec::with_capacity(64 * self.items.len());
+        self.write_json(&mut out, casing);
+        // serde_json writes UTF-8.
+        String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    }
+
+    /// Writes the JSON form of [`to_json`](Self::to_json) to `out`, straight from the
+    /// conditions.
+    pub(crate) fn write_json<W: std::io::Write>(&self, out: W, casing: Casing) {
+        // Cannot fail: the keys are strings, the values JSON already, and the writers used
+        // here (a `Vec`, the query encoder) never fail.
+        let _ = serde_json::to_writer(out, &JsonForm { items: &self.items, casing });
     }
 
     /// Reads the JSON form back (the inverse of [`to_json`](Self::to_json) for either
@@ -252,7 +262,7 @@ impl Conditions {
             if key.is_empty() {
                 return Err("`where` has an empty key".to_owned());
             }
-            let snake: Cow<'static, str> = Cow::Owned(Casing::Snake.recase_key(key));
+            let snake: Cow<'static, str> = Cow::Owned(Casing::Snake.recase_key(key).into_owned());
             match value {
                 Value::Object(ops) => {
                     if ops.is_empty() {

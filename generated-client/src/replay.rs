@@ -58,7 +58,7 @@ impl ReplayCall {
         let scope = if top { Some(body) } else { body.get("data") };
         let Some(Value::Object(map)) = scope else { return Ok(None) };
         let camel = crate::Casing::Camel.recase_key(wire);
-        let value = map.get(wire).or_else(|| map.get(&camel));
+        let value = map.get(wire).or_else(|| map.get(&*camel));
         match value {
             Some(v) => serde_json::from_value(v.clone())
                 .map(Some)

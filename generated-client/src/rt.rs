@@ -8,7 +8,9 @@
 //! A [`Request`] is built by the generated endpoint builders and handed to
 //! [`Client::send_json`](crate::Client::send_json) or
 //! [`Client::send_empty`](crate::Client::send_empty), which turn it into a URL and a body
-//! with [`Request::build_url`] and [`Request::build_body`], in the client's [`Casing`].
+//! with [`Request::build_url`] and [`Request::build_body`]. A request is made in the
+//! [`Casing`] of the client that builds it (the generated builders pass their client's), and
+//! `where` keys and body keys follow it.
 //!
 //! # Paths
 //! The template's `{name}` placeholders are replaced by path parameters, each percent-encoded
@@ -18,12 +20,15 @@
 //! segment) is refused with [`Error::Encode`] when the request is sent.
 //!
 //! # Query
-//! Parameters go out in the order they were added, names and values percent-encoded the same
-//! way (a space as `%20`): `order_by=created_at%20DESC`, `includes%5B%5D=a`.
+//! Parameters go out in the order they were added, form-encoded
+//! (`application/x-www-form-urlencoded`, as `url::form_urlencoded` writes it: every byte but
+//! ASCII alphanumerics and `*-._` is escaped, a space is `+`): `order_by=created_at+DESC`,
+//! `includes%5B%5D=a`, `where=%7B%22state%22%3A%22published%22%7D`.
 //!
 //! # Bodies and casing
-//! A body is a [`serde_json::Value`] whose object keys are recased to the client's casing
-//! when it is sent, recursively, except:
+//! A body is a [`serde_json::Value`] whose object keys are recased to the request's casing
+//! when it is sent (written straight from the value, without a recased copy), recursively,
+//! except:
 //! - keys that start with `$` or `_` (`$type`, `_id`) are kept as they are;
 //! - a value wrapped by [`raw_json`] is sent exactly as given (for `json`-typed fields);
 //! - the keys of an object wrapped by [`raw_keys`] are kept while its values are still
@@ -34,17 +39,20 @@
 //! The wrappers are marker objects (`{"$qualified_raw": v}` and `{"$qualified_raw_keys": v}`)
 //! that are unwrapped while recasing; they never reach the wire.
 
+use std::fmt;
+use std::ops::Range;
 
 use reqwest::Method;
 use serde::de::{self, DeserializeOwned};
 use serde::ser::{self, SerializeMap};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
-use url::Url;
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use url::{Url, form_urlencoded};
 
 use crate::client::Casing;
 use crate::error::{Error, Result};
-use crate::filter::{Conditions, Filter, OrderBy, OrderField};
+use crate::filter::{Filter, OrderBy, OrderField};
 
 /// The marker key of [`raw_json`].
 pub const RAW_MARKER: &str = "$qualified_raw";
@@ -163,31 +171,37 @@ pub struct RawEvent {
     pub data: Value,
 }
 
-#[derive(Debug, Clone, PartialEq)]
-enum QueryItem {
-    Pair(String, String),
-    Where(Conditions),
-}
-
-/// One API request, before it is sent: method, path template and parameters, query, body.
+/// One API request, before it is sent: method, path template and parameters, query, body,
+/// in the [`Casing`] of the client that will send it.
+///
+/// Query values are kept as text in one buffer as they are added (a `where` filter is
+/// written there as JSON, straight from its conditions); [`build_url`](Self::build_url)
+/// encodes them once, into the URL itself.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Request {
     method: Method,
     template: &'static str,
+    casing: Casing,
     path_params: Vec<(&'static str, String)>,
-    query: Vec<QueryItem>,
+    /// The query parameters in order: each name and the range of its value in `values`.
+    query: Vec<(&'static str, Range<usize>)>,
+    /// The query values, one after the other (UTF-8: written from `str`s and by serde_json).
+    values: Vec<u8>,
     body: Option<Value>,
 }
 
 impl Request {
     /// A request for `template` (`/v1/assessments/{assessment_id}/challenge_items/{id}`; it
-    /// may end with `/`, which is kept).
-    pub fn new(method: Method, template: &'static str) -> Request {
+    /// may end with `/`, which is kept), whose `where` keys and body keys are written in
+    /// `casing`.
+    pub fn new(method: Method, template: &'static str, casing: Casing) -> Request {
         Request {
             method,
             template,
+            casing,
             path_params: Vec::new(),
             query: Vec::new(),
+            values: Vec::new(),
             body: None,
         }
     }
@@ -202,6 +216,11 @@ impl Request {
         &self.method
     }
 
+    /// The casing of `where` keys and body keys.
+    pub fn casing(&self) -> Casing {
+        self.casing
+    }
+
     /// Sets the path parameter `{name}` to `value` (one path segment, percent-encoded).
     pub fn path_param(&mut self, name: &'static str, value: &str) {
         if let Some(slot) = self.path_params.iter_mut().find(|(n, _)| *n == name) {
@@ -211,18 +230,40 @@ impl Request {
         }
     }
 
-    /// Appends the query parameter `name=value`.
-    pub fn query(&mut self, name: &str, value: impl Into<String>) {
-        self.query
-            .push(QueryItem::Pair(name.to_owned(), value.into()));
+    /// Appends the parameter `name` whose value `write` appends to the value buffer.
+    fn push_param(&mut self, name: &'static str, write: impl FnOnce(&mut Vec<u8>)) {
+        if self.values.capacity() == 0 {
+            // Room for a typical list query (a filter, includes, order and page).
+            self.values.reserve(192);
+            self.query.reserve(6);
+        }
+        let start = self.values.len();
+        write(&mut self.values);
+        self.query.push((name, start..self.values.len()));
     }
 
-    /// Appends `where=<JSON>` (nothing when the filter has no conditions). Keys are recased to
-    /// the client's casing when the request is sent.
+    /// Appends the query parameter `name=value`.
+    pub fn query(&mut self, name: &'static str, value: &str) {
+        self.push_param(name, |buf| buf.extend_from_slice(value.as_bytes()));
+    }
+
+    /// Appends the query parameter `name=value`, `value` written with its `Display` (numbers,
+    /// booleans).
+    pub fn query_display(&mut self, name: &'static str, value: impl fmt::Display) {
+        use std::io::Write as _;
+        // Writing to a `Vec` cannot fail.
+        self.push_param(name, |buf| {
+            let _ = write!(buf, "{value}");
+        });
+    }
+
+    /// Appends `where=<JSON>` (nothing when the filter has no conditions), its keys in the
+    /// request's casing.
     pub fn filter<F: Filter>(&mut self, f: &F) {
         let conditions = f.conditions();
         if !conditions.is_empty() {
-            self.query.push(QueryItem::Where(conditions.clone()));
+            let casing = self.casing;
+            self.push_param("where", |buf| conditions.write_json(buf, casing));
         }
     }
 
@@ -231,10 +272,10 @@ impl Request {
     pub fn includes(&mut self, rels: &[&'static str]) {
         match rels {
             [] => {}
-            [one] => self.query("includes", *one),
+            [one] => self.query("includes", one),
             many => {
                 for rel in many {
-                    self.query("includes[]", *rel);
+                    self.query("includes[]", rel);
                 }
             }
         }
@@ -242,7 +283,11 @@ impl Request {
 
     /// Appends `order_by=<field> ASC|DESC`.
     pub fn order_by<F: OrderField>(&mut self, o: &OrderBy<F>) {
-        self.query("order_by", o.to_param());
+        self.push_param("order_by", |buf| {
+            buf.extend_from_slice(o.field.wire().as_bytes());
+            buf.push(b' ');
+            buf.extend_from_slice(o.direction.wire().as_bytes());
+        });
     }
 
     /// Sets the JSON body (see the module docs for how its keys are recased).
@@ -255,16 +300,32 @@ impl Request {
         self.body.is_some()
     }
 
+    /// The query parameters, in order, as `(name, value)` before encoding.
+    pub fn query_pairs(&self) -> impl Iterator<Item = (&'static str, &str)> + '_ {
+        // The buffer holds whole `str`s and serde_json's output, one after the other: it is
+        // UTF-8, and each range starts and ends on a character boundary.
+        let values = std::str::from_utf8(&self.values).unwrap_or_default();
+        self.query
+            .iter()
+            .map(move |(name, range)| (*name, values.get(range.clone()).unwrap_or_default()))
+    }
+
     /// The path with its parameters filled in and encoded (without the base URL's path).
     pub fn build_path(&self) -> Result<String> {
+        let mut out = String::with_capacity(self.template.len() + 32);
+        self.write_path(&mut out)?;
+        Ok(out)
+    }
+
+    /// Appends the path with its parameters filled in and encoded to `out`.
+    fn write_path(&self, out: &mut String) -> Result<()> {
         let template = self.template;
         if !template.starts_with('/') {
             return Err(Error::encode(format!(
                 "path template `{template}` does not start with `/`"
             )));
         }
-        let mut out = String::with_capacity(template.len() + 32);
-        let mut used = Vec::with_capacity(self.path_params.len());
+        let mut used = 0;
         let mut rest = template;
         while let Some(open) = rest.find('{') {
             out.push_str(&rest[..open]);
@@ -288,73 +349,114 @@ impl Request {
                     "path parameter `{name}` must not be empty, `.` or `..` (got {value:?})"
                 )));
             }
-            encode_into(&mut out, value);
-            used.push(name);
+            out.extend(utf8_percent_encode(value, SEGMENT));
+            used += 1;
             rest = &after[close + 1..];
         }
         out.push_str(rest);
-        if let Some((extra, _)) = self.path_params.iter().find(|(n, _)| !used.contains(n)) {
-            return Err(Error::encode(format!(
-                "path parameter `{extra}` is not in `{template}`"
-            )));
+        // Each placeholder found its parameter, and parameters have distinct names
+        // (`path_param` replaces): fewer placeholders than parameters means one is unused.
+        if used < self.path_params.len() {
+            if let Some((extra, _)) = self
+                .path_params
+                .iter()
+                .find(|(n, _)| !template.contains(&format!("{{{n}}}")))
+            {
+                return Err(Error::encode(format!(
+                    "path parameter `{extra}` is not in `{template}`"
+                )));
+            }
         }
-        Ok(out)
+        Ok(())
     }
 
-    /// The query string (without `?`), or `None` when there are no parameters.
-    pub fn build_query(&self, casing: Casing) -> Option<String> {
+    /// The encoded query string (without `?`), or `None` when there are no parameters: the
+    /// query of [`build_url`](Self::build_url).
+    pub fn build_query(&self) -> Option<String> {
         if self.query.is_empty() {
             return None;
         }
-        let mut out = String::new();
-        for item in &self.query {
-            if !out.is_empty() {
-                out.push('&');
-            }
-            match item {
-                QueryItem::Pair(name, value) => {
-                    encode_into(&mut out, name);
-                    out.push('=');
-                    encode_into(&mut out, value);
-                }
-                QueryItem::Where(conditions) => {
-                    out.push_str("where=");
-                    encode_into(&mut out, &conditions.to_json_string(casing));
-                }
-            }
-        }
-        Some(out)
+        let mut out = form_urlencoded::Serializer::new(String::new());
+        out.extend_pairs(self.query_pairs());
+        Some(out.finish())
     }
 
     /// The full URL: `base_url`'s path (without a trailing `/`) followed by the filled-in
     /// template, and the query.
-    pub fn build_url(&self, base_url: &Url, casing: Casing) -> Result<Url> {
-        let path = self.build_path()?;
-        let query = self.build_query(casing);
-        // One string, parsed once (setting path and query separately re-parses the URL
-        // twice). The base URL has no query or fragment (the builder refuses them).
-        let base = base_url.as_str();
-        let base = base.split(['?', '#']).next().unwrap_or(base).trim_end_matches('/');
-        let mut text = String::with_capacity(base.len() + path.len() + query.as_ref().map_or(0, |q| q.len() + 1));
-        text.push_str(base);
-        text.push_str(&path);
-        if let Some(q) = &query {
-            text.push('?');
-            text.push_str(q);
+    pub fn build_url(&self, base_url: &Url) -> Result<Url> {
+        // The base URL, parsed once when the client was built (with no query or fragment:
+        // the builder refuses them), gets the path, parsed alone, and the query.
+        let mut path = String::with_capacity(base_url.path().len() + self.template.len() + 32);
+        path.push_str(base_url.path().trim_end_matches('/'));
+        self.write_path(&mut path)?;
+        let mut url = base_url.clone();
+        url.set_path(&path);
+        url.set_fragment(None);
+        if self.query.is_empty() {
+            url.set_query(None);
+        } else {
+            // Encoded straight into the URL's own text: the query, most of the URL's
+            // length, is neither copied nor parsed again.
+            url.query_pairs_mut().clear().extend_pairs(self.query_pairs());
         }
-        Url::parse(&text).map_err(|e| Error::encode(format!("invalid URL `{text}`: {e}")))
+        Ok(url)
     }
 
-    /// The body as it goes out: recased JSON bytes, or `None` without a body.
-    pub fn build_body(&self, casing: Casing) -> Result<Option<Vec<u8>>> {
+    /// The body as it goes out: JSON bytes with keys in the request's casing, or `None`
+    /// without a body.
+    pub fn build_body(&self) -> Result<Option<Vec<u8>>> {
         match &self.body {
             None => Ok(None),
-            Some(body) => {
-                let recased = recase_value(body.clone(), casing);
-                serde_json::to_vec(&recased)
-                    .map(Some)
-                    .map_err(|e| Error::encode(format!("body is not valid JSON: {e}")))
+            Some(body) => serde_json::to_vec(&Recased { value: body, casing: self.casing })
+                .map(Some)
+                .map_err(|e| Error::encode(format!("body is not valid JSON: {e}"))),
+        }
+    }
+}
+
+/// What is percent-encoded in a path segment: every byte but ASCII alphanumerics and
+/// `-._~` (RFC 3986's unreserved characters).
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+
+/// Serialises a body [`Value`] with its keys recased, written straight from the value (no
+/// recased copy): what [`recase_value`] returns, as JSON.
+struct Recased<'a> {
+    value: &'a Value,
+    casing: Casing,
+}
+
+impl Serialize for Recased<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let casing = self.casing;
+        match self.value {
+            Value::Array(items) => {
+                let mut seq = serializer.serialize_seq(Some(items.len()))?;
+                for value in items {
+                    seq.serialize_element(&Recased { value, casing })?;
+                }
+                seq.end()
             }
+            Value::Object(map) => {
+                if map.len() == 1 {
+                    if let Some(inner) = map.get(RAW_MARKER) {
+                        return inner.serialize(serializer);
+                    }
+                    if let Some(Value::Object(inner)) = map.get(RAW_KEYS_MARKER) {
+                        let mut out = serializer.serialize_map(Some(inner.len()))?;
+                        for (k, value) in inner {
+                            out.serialize_entry(k, &Recased { value, casing })?;
+                        }
+                        return out.end();
+                    }
+                }
+                let mut out = serializer.serialize_map(Some(map.len()))?;
+                for (k, value) in map {
+                    out.serialize_entry(&*casing.recase_key(k), &Recased { value, casing })?;
+                }
+                out.end()
+            }
+            other => other.serialize(serializer),
         }
     }
 }
@@ -366,23 +468,23 @@ pub fn recase_value(value: Value, casing: Casing) -> Value {
         Value::Array(items) => {
             Value::Array(items.into_iter().map(|v| recase_value(v, casing)).collect())
         }
-        Value::Object(map) => {
+        Value::Object(mut map) => {
             if map.len() == 1 {
-                if let Some(inner) = map.get(RAW_MARKER) {
-                    return inner.clone();
+                if let Some(inner) = map.remove(RAW_MARKER) {
+                    return inner;
                 }
-                if let Some(Value::Object(inner)) = map.get(RAW_KEYS_MARKER) {
+                if let Some(Value::Object(inner)) = map.remove(RAW_KEYS_MARKER) {
                     return Value::Object(
                         inner
-                            .iter()
-                            .map(|(k, v)| (k.clone(), recase_value(v.clone(), casing)))
+                            .into_iter()
+                            .map(|(k, v)| (k, recase_value(v, casing)))
                             .collect(),
                     );
                 }
             }
             Value::Object(
                 map.into_iter()
-                    .map(|(k, v)| (casing.recase_key(&k), recase_value(v, casing)))
+                    .map(|(k, v)| (casing.recase_key(&k).into_owned(), recase_value(v, casing)))
                     .collect(),
             )
         }
@@ -390,24 +492,10 @@ pub fn recase_value(value: Value, casing: Casing) -> Value {
     }
 }
 
-/// Appends `s` percent-encoded: everything but ASCII alphanumerics and `-._~`.
-fn encode_into(out: &mut String, s: &str) {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    out.reserve(s.len());
-    for &b in s.as_bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push('%');
-            out.push(HEX[usize::from(b >> 4)] as char);
-            out.push(HEX[usize::from(b & 0x0f)] as char);
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::filter::Conditions;
     use serde_json::json;
 
     fn base() -> Url {
@@ -416,16 +504,16 @@ mod tests {
 
     #[test]
     fn joins_base_and_template_keeping_trailing_slash() {
-        let mut r = Request::new(Method::POST, "/v1/assessments/{id}/challenge_items/");
+        let mut r = Request::new(Method::POST, "/v1/assessments/{id}/challenge_items/", Casing::Snake);
         r.path_param("id", "5da42a8ea54d75e0663421c2");
-        let url = r.build_url(&base(), Casing::Snake).unwrap();
+        let url = r.build_url(&base()).unwrap();
         assert_eq!(
             url.as_str(),
             "https://www.qualified.io/api/v1/assessments/5da42a8ea54d75e0663421c2/challenge_items/"
         );
         let slash = Url::parse("https://h.example/api/").unwrap();
-        let url = Request::new(Method::GET, "/v1/x")
-            .build_url(&slash, Casing::Snake)
+        let url = Request::new(Method::GET, "/v1/x", Casing::Snake)
+            .build_url(&slash)
             .unwrap();
         assert_eq!(url.as_str(), "https://h.example/api/v1/x");
     }
@@ -442,9 +530,9 @@ mod tests {
             ("é", "%C3%A9"),
             ("...", "..."),
         ] {
-            let mut r = Request::new(Method::GET, "/v1/things/{id}/items");
+            let mut r = Request::new(Method::GET, "/v1/things/{id}/items", Casing::Snake);
             r.path_param("id", value);
-            let url = r.build_url(&base(), Casing::Snake).unwrap();
+            let url = r.build_url(&base()).unwrap();
             assert_eq!(
                 url.path(),
                 format!("/api/v1/things/{encoded}/items"),
@@ -454,10 +542,10 @@ mod tests {
             assert_eq!(url.fragment(), None, "{value}");
         }
         for value in ["", ".", ".."] {
-            let mut r = Request::new(Method::GET, "/v1/things/{id}");
+            let mut r = Request::new(Method::GET, "/v1/things/{id}", Casing::Snake);
             r.path_param("id", value);
             assert!(matches!(
-                r.build_url(&base(), Casing::Snake),
+                r.build_url(&base()),
                 Err(Error::Encode { .. })
             ));
         }
@@ -465,9 +553,9 @@ mod tests {
 
     #[test]
     fn missing_and_unknown_path_params_are_errors() {
-        let r = Request::new(Method::GET, "/v1/things/{id}");
+        let r = Request::new(Method::GET, "/v1/things/{id}", Casing::Snake);
         assert!(matches!(r.build_path(), Err(Error::Encode { .. })));
-        let mut r = Request::new(Method::GET, "/v1/things");
+        let mut r = Request::new(Method::GET, "/v1/things", Casing::Snake);
         r.path_param("id", "1");
         assert!(matches!(r.build_path(), Err(Error::Encode { .. })));
     }
@@ -481,7 +569,7 @@ mod tests {
                 "created_at"
             }
         }
-        let mut r = Request::new(Method::GET, "/v1/x");
+        let mut r = Request::new(Method::GET, "/v1/x", Casing::Snake);
         r.query("page", "2");
         let mut c = Conditions::new();
         c.push("state", crate::filter::Op::Eq, json!("published"));
@@ -492,12 +580,24 @@ mod tests {
         r.includes(&["a", "b.c"]);
         r.order_by(&CreatedAt.desc());
         assert_eq!(
-            r.build_query(Casing::Snake).unwrap(),
+            r.build_query().unwrap(),
             "page=2&where=%7B%22state%22%3A%22published%22%7D&includes=solutions\
-             &includes%5B%5D=a&includes%5B%5D=b.c&order_by=created_at%20DESC"
+             &includes%5B%5D=a&includes%5B%5D=b.c&order_by=created_at+DESC"
         );
+        // The URL carries exactly that query, and the pairs read back unencoded.
+        let url = r.build_url(&base()).unwrap();
+        assert_eq!(url.query(), r.build_query().as_deref());
+        assert_eq!(url.path(), "/api/v1/x");
+        let pairs: Vec<_> = url.query_pairs().into_owned().collect();
+        let expected: Vec<_> = r
+            .query_pairs()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
+        assert_eq!(pairs, expected);
+        assert_eq!(expected[1].1, r#"{"state":"published"}"#);
+        assert_eq!(expected[5].1, "created_at DESC");
         assert_eq!(
-            Request::new(Method::GET, "/").build_query(Casing::Snake),
+            Request::new(Method::GET, "/", Casing::Snake).build_query(),
             None
         );
     }
@@ -512,10 +612,16 @@ mod tests {
             "custom_data": raw_json(json!({"some_key": {"InnerKey": 1}})),
             "labels_by_key": raw_keys(json!({"my_label": {"label_color": "red"}})),
         }});
-        let mut r = Request::new(Method::POST, "/v1/x");
-        r.body(body);
-        let camel: Value =
-            serde_json::from_slice(&r.build_body(Casing::Camel).unwrap().unwrap()).unwrap();
+        let build = |casing| {
+            let mut r = Request::new(Method::POST, "/v1/x", casing);
+            r.body(body.clone());
+            let bytes = r.build_body().unwrap().unwrap();
+            // The body written straight from the value is the recased value.
+            let value: Value = serde_json::from_slice(&bytes).unwrap();
+            assert_eq!(value, recase_value(body.clone(), casing));
+            value
+        };
+        let camel = build(Casing::Camel);
         assert_eq!(
             camel,
             json!({"data": {
@@ -527,8 +633,7 @@ mod tests {
                 "labelsByKey": {"my_label": {"labelColor": "red"}},
             }})
         );
-        let snake: Value =
-            serde_json::from_slice(&r.build_body(Casing::Snake).unwrap().unwrap()).unwrap();
+        let snake = build(Casing::Snake);
         assert_eq!(snake["data"]["challenge_id"], "x");
         assert_eq!(
             snake["data"]["custom_data"],

@@ -43,7 +43,7 @@ fn shared(casing: Casing) -> &'static Client {
 
 /// The URL the client would request for `req`.
 fn url_of(client: &Client, req: &Request) -> Url {
-    req.build_url(client.base_url(), client.casing()).unwrap()
+    req.build_url(client.base_url()).unwrap()
 }
 
 /// The decoded query pairs of `url`, in order.
@@ -210,11 +210,14 @@ fn where_goes_out_url_encoded() {
     let url = url_of(&c, &req);
     let raw = url.query().unwrap();
     assert!(raw.starts_with("where=%7B"), "{raw}");
-    // Nothing of the JSON is left unescaped: no braces, quotes, colons, spaces, `&`, `+`,
-    // `#`, `/` (a `+` left as is would be read back as a space).
-    for bad in ['{', '}', '"', ':', ' ', '+', '#', '/', '\''] {
+    // Nothing of the JSON is left unescaped: no braces, quotes, colons, spaces, `&`, `#`,
+    // `/`. The query is form-encoded: a space is `+`, and a `+` of the data is `%2B` (left
+    // as is, it would be read back as a space).
+    for bad in ['{', '}', '"', ':', ' ', '#', '/', '\''] {
         assert!(!raw.contains(bad), "`{bad}` in {raw}");
     }
+    assert!(raw.contains("a%2Bb%40example.com"), "{raw}");
+    assert!(raw.contains("O%27Brien+%26+co+%2F+100%25"), "{raw}");
     assert_eq!(raw.matches('&').count(), 0, "{raw}");
     assert_eq!(url.fragment(), None);
     // Decoded, it is exactly the JSON of the conditions.
@@ -247,7 +250,9 @@ fn where_keys_follow_the_client_casing() {
             "currentTake": false,
         })
     );
+    // A request is built in the casing of the client it comes from.
     let snake = snake();
+    let req = snake.assessment_results().list().filter(w.clone()).build();
     assert_eq!(
         where_of(&url_of(&snake, &req)),
         json!({
@@ -376,7 +381,7 @@ fn order_by_is_field_and_direction() {
         .order_by(assessment_results::Order::CreatedAt.desc());
     let url = url_of(&c, &list.build());
     assert_eq!(values(&url, "order_by"), vec!["created_at DESC"]);
-    assert_eq!(url.query(), Some("order_by=created_at%20DESC"));
+    assert_eq!(url.query(), Some("order_by=created_at+DESC"));
 
     // The last `order_by` wins.
     let list = c

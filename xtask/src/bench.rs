@@ -9,14 +9,17 @@
 //!   built; and the lines of generated code.
 //! - `runtime`: the criterion benchmarks of `generated-client/benches/runtime.rs` (request
 //!   building, decoding, overhead over HTTP), read back from
-//!   `target/criterion/<id>/new/estimates.json`.
+//!   `target/criterion/<id>/new/estimates.json`; and its paired HTTP measurement, read from
+//!   the `paired <name>: <value>` lines it prints.
 //! - `stream`: `generated-client/benches/stream_memory.rs`, peak heap while streaming.
 //!
 //! The default run is short (a few minutes on 2 cores); `--full` runs more repetitions and
 //! criterion's default warm-up and measurement times.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::fs;
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime};
@@ -40,6 +43,8 @@ const DECODE_VALUE: &str = "decode_page100/value";
 const DECODE_TRACKED: &str = "decode_page100/typed_tracked";
 const HTTP_CLIENT: &str = "http_list/client";
 const HTTP_BARE: &str = "http_list/bare_reqwest";
+/// Read by `benches/runtime.rs`: how many paired rounds of the HTTP figure to run.
+const HTTP_ROUNDS_ENV: &str = "QUALIFIED_BENCH_HTTP_ROUNDS";
 
 const USAGE: &str =
     "usage: cargo xtask bench [--full] [--only generate,scale,compile,runtime,stream]";
@@ -54,6 +59,8 @@ struct Settings {
     compile_runs: usize,
     /// Extra arguments for the criterion binary.
     criterion_args: Vec<&'static str>,
+    /// Paired rounds of the HTTP figure (see `benches/runtime.rs`).
+    http_rounds: usize,
 }
 
 impl Settings {
@@ -65,6 +72,7 @@ impl Settings {
                 scale_runs: [21, 21, 11, 11],
                 compile_runs: 5,
                 criterion_args: vec![],
+                http_rounds: 200,
             }
         } else {
             Settings {
@@ -75,6 +83,7 @@ impl Settings {
                 scale_runs: [10, 10, 5, 3],
                 compile_runs: 1,
                 criterion_args: vec!["--warm-up-time", "1", "--measurement-time", "3"],
+                http_rounds: 40,
             }
         }
     }
@@ -431,7 +440,7 @@ fn target_dir(root: &Path) -> PathBuf {
 
 fn bench_runtime(root: &Path, s: &Settings, report: &mut Report) -> Result<(), String> {
     let started = SystemTime::now();
-    let status = cargo()
+    let mut child = cargo()
         .args([
             "bench",
             "--package",
@@ -441,11 +450,29 @@ fn bench_runtime(root: &Path, s: &Settings, report: &mut Report) -> Result<(), S
             "--",
         ])
         .args(&s.criterion_args)
+        .env(HTTP_ROUNDS_ENV, s.http_rounds.to_string())
         .current_dir(root)
         .stdin(Stdio::null())
-        .stdout(Stdio::inherit())
-        .status()
+        .stdout(Stdio::piped())
+        .spawn()
         .map_err(|e| format!("cannot run cargo: {e}"))?;
+    // Criterion's progress is passed on as it comes; the paired HTTP figures are read from
+    // its `paired <name>: <value>` lines.
+    let mut paired = BTreeMap::new();
+    if let Some(stdout) = child.stdout.take() {
+        for line in BufReader::new(stdout).lines() {
+            let line = line.map_err(|e| format!("reading `cargo bench` output: {e}"))?;
+            eprintln!("{line}");
+            if let Some((name, value)) = line
+                .strip_prefix("paired ")
+                .and_then(|rest| rest.split_once(": "))
+                && let Ok(value) = value.trim().parse::<f64>()
+            {
+                paired.insert(name.to_owned(), value);
+            }
+        }
+    }
+    let status = child.wait().map_err(|e| format!("cannot run cargo: {e}"))?;
     if !status.success() {
         return Err("`cargo bench --bench runtime` failed".into());
     }
@@ -468,7 +495,32 @@ fn bench_runtime(root: &Path, s: &Settings, report: &mut Report) -> Result<(), S
     let bare = est(HTTP_BARE)?;
     report.figure("http_list_client", format!("{:.1}", client / 1e3), "µs");
     report.figure("http_list_bare_reqwest", format!("{:.1}", bare / 1e3), "µs");
-    report.ratio("ratio_client_bare_http", client / bare);
+    report.ratio("ratio_client_bare_http_unpaired", client / bare);
+    let get = |name: &str| {
+        paired
+            .get(name)
+            .copied()
+            .ok_or_else(|| format!("`cargo bench --bench runtime` printed no `paired {name}` line"))
+    };
+    let rounds = get("rounds")?;
+    report.figure(
+        "http_list_paired_rounds",
+        format!("{rounds:.0}"),
+        "rounds of 8+8 calls",
+    );
+    report.figure(
+        "http_list_client_paired",
+        format!("{:.1}", get("http_list_client")?),
+        "µs",
+    );
+    report.figure(
+        "http_list_bare_reqwest_paired",
+        format!("{:.1}", get("http_list_bare_reqwest")?),
+        "µs",
+    );
+    report.ratio("ratio_client_bare_http", get("ratio_client_bare_http")?);
+    report.ratio("ratio_client_bare_http_q1", get("ratio_client_bare_http_q1")?);
+    report.ratio("ratio_client_bare_http_q3", get("ratio_client_bare_http_q3")?);
     Ok(())
 }
 

@@ -446,7 +446,7 @@ pub(crate) fn camel_keys(v: Value) -> Value {
             map.into_iter()
                 .map(|(k, v)| {
                     if k.contains('_') || k.starts_with(|c: char| c.is_ascii_uppercase()) {
-                        (Casing::Camel.recase_key(&k), v)
+                        (Casing::Camel.recase_key(&k).into_owned(), v)
                     } else {
                         (k, v)
                     }

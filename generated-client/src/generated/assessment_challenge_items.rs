@@ -182,6 +182,7 @@ impl CreateRequest {
         let mut req = crate::rt::Request::new(
             reqwest::Method::POST,
             "/v1/assessments/{assessment_id}/challenge_items/",
+            self.client.casing(),
         );
         req.path_param("assessment_id", self.assessment_id.as_str());
         let mut body = serde_json::Map::new();
@@ -250,6 +251,7 @@ impl UpdateRequest {
         let mut req = crate::rt::Request::new(
             reqwest::Method::PUT,
             "/v1/assessments/{assessment_id}/challenge_items/{id}",
+            self.client.casing(),
         );
         req.path_param("assessment_id", self.assessment_id.as_str());
         req.path_param("id", self.id.as_str());
@@ -314,6 +316,7 @@ impl DeleteRequest {
         let mut req = crate::rt::Request::new(
             reqwest::Method::DELETE,
             "/v1/assessments/{assessment_id}/challenge_items/{id}",
+            self.client.casing(),
         );
         req.path_param("assessment_id", self.assessment_id.as_str());
         req.path_param("id", self.id.as_str());

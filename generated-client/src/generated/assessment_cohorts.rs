@@ -552,6 +552,7 @@ impl ListRequest {
         let mut req = crate::rt::Request::new(
             reqwest::Method::GET,
             "/v1/assessment_cohorts",
+            self.client.casing(),
         );
         if let Some(filter) = &self.filter {
             req.filter(filter);
@@ -560,10 +561,10 @@ impl ListRequest {
             req.order_by(order);
         }
         if let Some(page) = self.page {
-            req.query("page", page.to_string());
+            req.query_display("page", page);
         }
         if let Some(limit) = self.limit {
-            req.query("limit", limit.to_string());
+            req.query_display("limit", limit);
         }
         req
     }
@@ -1025,6 +1026,7 @@ impl GetRequest {
         let mut req = crate::rt::Request::new(
             reqwest::Method::GET,
             "/v1/assessment_cohorts/{id}",
+            self.client.casing(),
         );
         req.path_param("id", self.id.as_str());
         req
@@ -1234,6 +1236,7 @@ impl CreateRequest {
         let mut req = crate::rt::Request::new(
             reqwest::Method::POST,
             "/v1/assessment_cohorts/",
+            self.client.casing(),
         );
         let mut body = serde_json::Map::new();
         let mut data = serde_json::Map::new();
@@ -1444,6 +1447,7 @@ impl UpdateRequest {
         let mut req = crate::rt::Request::new(
             reqwest::Method::PUT,
             "/v1/assessment_cohorts/{id}",
+            self.client.casing(),
         );
         req.path_param("id", self.id.as_str());
         let mut body = serde_json::Map::new();
@@ -1501,6 +1505,7 @@ impl DeleteRequest {
         let mut req = crate::rt::Request::new(
             reqwest::Method::DELETE,
             "/v1/assessment_cohorts/{id}",
+            self.client.casing(),
         );
         req.path_param("id", self.id.as_str());
         req

@@ -416,18 +416,19 @@ impl ListRequest {
         let mut req = crate::rt::Request::new(
             reqwest::Method::GET,
             "/v1/assessment_invitations",
+            self.client.casing(),
         );
         if let Some(value) = &self.team_candidate_id {
-            req.query("team_candidate_id", value.as_str().to_owned());
+            req.query("team_candidate_id", value.as_str());
         }
         if let Some(order) = &self.order_by {
             req.order_by(order);
         }
         if let Some(page) = self.page {
-            req.query("page", page.to_string());
+            req.query_display("page", page);
         }
         if let Some(limit) = self.limit {
-            req.query("limit", limit.to_string());
+            req.query_display("limit", limit);
         }
         req
     }
@@ -816,6 +817,7 @@ impl InviteCandidatesRequest {
         let mut req = crate::rt::Request::new(
             reqwest::Method::POST,
             "/v1/assessment_invitations/invite_candidates",
+            self.client.casing(),
         );
         let mut body = serde_json::Map::new();
         let mut data = serde_json::Map::new();
@@ -1025,6 +1027,7 @@ impl InviteTeamMembersRequest {
         let mut req = crate::rt::Request::new(
             reqwest::Method::POST,
             "/v1/assessment_invitations/invite_team_members",
+            self.client.casing(),
         );
         let mut body = serde_json::Map::new();
         let mut data = serde_json::Map::new();
@@ -1087,6 +1090,7 @@ impl CancelRequest {
         let mut req = crate::rt::Request::new(
             reqwest::Method::DELETE,
             "/v1/assessment_invitations/{id}",
+            self.client.casing(),
         );
         req.path_param("id", self.id.as_str());
         req

@@ -437,6 +437,7 @@ impl ListRequest {
         let mut req = crate::rt::Request::new(
             reqwest::Method::GET,
             "/v1/assessment_result_reviews",
+            self.client.casing(),
         );
         if let Some(filter) = &self.filter {
             req.filter(filter);
@@ -446,10 +447,10 @@ impl ListRequest {
             req.order_by(order);
         }
         if let Some(page) = self.page {
-            req.query("page", page.to_string());
+            req.query_display("page", page);
         }
         if let Some(limit) = self.limit {
-            req.query("limit", limit.to_string());
+            req.query_display("limit", limit);
         }
         req
     }
@@ -1059,6 +1060,7 @@ impl GetRequest {
         let mut req = crate::rt::Request::new(
             reqwest::Method::GET,
             "/v1/assessment_result_reviews/{id}",
+            self.client.casing(),
         );
         req.path_param("id", self.id.as_str());
         req.includes(&self.includes);
@@ -1152,6 +1154,7 @@ impl CreateRequest {
         let mut req = crate::rt::Request::new(
             reqwest::Method::POST,
             "/v1/assessment_result_reviews",
+            self.client.casing(),
         );
         let mut body = serde_json::Map::new();
         let mut data = serde_json::Map::new();
@@ -1242,6 +1245,7 @@ impl UpdateRequest {
         let mut req = crate::rt::Request::new(
             reqwest::Method::PUT,
             "/v1/assessment_result_reviews/{id}",
+            self.client.casing(),
         );
         req.path_param("id", self.id.as_str());
         let mut body = serde_json::Map::new();
@@ -1299,6 +1303,7 @@ impl DeleteRequest {
         let mut req = crate::rt::Request::new(
             reqwest::Method::DELETE,
             "/v1/assessment_result_reviews/{id}",
+            self.client.casing(),
         );
         req.path_param("id", self.id.as_str());
         req

@@ -1727,12 +1727,13 @@ impl ListRequest {
         let mut req = crate::rt::Request::new(
             reqwest::Method::GET,
             "/v1/assessment_results",
+            self.client.casing(),
         );
         if let Some(value) = &self.assessment_id {
-            req.query("assessment_id", value.as_str().to_owned());
+            req.query("assessment_id", value.as_str());
         }
         if let Some(value) = &self.team_candidate_id {
-            req.query("team_candidate_id", value.as_str().to_owned());
+            req.query("team_candidate_id", value.as_str());
         }
         if let Some(filter) = &self.filter {
             req.filter(filter);
@@ -1742,10 +1743,10 @@ impl ListRequest {
             req.order_by(order);
         }
         if let Some(page) = self.page {
-            req.query("page", page.to_string());
+            req.query_display("page", page);
         }
         if let Some(limit) = self.limit {
-            req.query("limit", limit.to_string());
+            req.query_display("limit", limit);
         }
         req
     }
@@ -2495,6 +2496,7 @@ impl GetRequest {
         let mut req = crate::rt::Request::new(
             reqwest::Method::GET,
             "/v1/assessment_results/{id}",
+            self.client.casing(),
         );
         req.path_param("id", self.id.as_str());
         req.includes(&self.includes);
@@ -2577,6 +2579,7 @@ impl ExhibitRequest {
         let mut req = crate::rt::Request::new(
             reqwest::Method::GET,
             "/v1/assessment_results/{id}/exhibit",
+            self.client.casing(),
         );
         req.path_param("id", self.id.as_str());
         req
@@ -2624,10 +2627,11 @@ impl ShareRequest {
         let mut req = crate::rt::Request::new(
             reqwest::Method::GET,
             "/v1/assessment_results/{id}/share",
+            self.client.casing(),
         );
         req.path_param("id", self.id.as_str());
         if let Some(value) = &self.hide {
-            req.query("hide", value.clone());
+            req.query("hide", value);
         }
         req
     }
@@ -2669,6 +2673,7 @@ impl UnlockAccessRequest {
         let mut req = crate::rt::Request::new(
             reqwest::Method::PUT,
             "/v1/assessment_results/{id}/unlock_access",
+            self.client.casing(),
         );
         req.path_param("id", self.id.as_str());
         req
@@ -2716,6 +2721,7 @@ impl TerminateRequest {
         let mut req = crate::rt::Request::new(
             reqwest::Method::PUT,
             "/v1/assessment_results/{id}/terminate",
+            self.client.casing(),
         );
         req.path_param("id", self.id.as_str());
         let mut body = serde_json::Map::new();
@@ -2829,6 +2835,7 @@ impl ScheduleRetryRequest {
         let mut req = crate::rt::Request::new(
             reqwest::Method::PUT,
             "/v1/assessment_results/{id}/schedule_retry",
+            self.client.casing(),
         );
         req.path_param("id", self.id.as_str());
         let mut body = serde_json::Map::new();
@@ -2923,6 +2930,7 @@ impl CancelRetryRequest {
         let mut req = crate::rt::Request::new(
             reqwest::Method::PUT,
             "/v1/assessment_results/{id}/cancel_retry",
+            self.client.casing(),
         );
         req.path_param("id", self.id.as_str());
         req
@@ -2970,6 +2978,7 @@ impl ResetRequest {
         let mut req = crate::rt::Request::new(
             reqwest::Method::PUT,
             "/v1/assessment_results/{id}/reset",
+            self.client.casing(),
         );
         req.path_param("id", self.id.as_str());
         let mut body = serde_json::Map::new();
@@ -3021,6 +3030,7 @@ impl DeleteRequest {
         let mut req = crate::rt::Request::new(
             reqwest::Method::DELETE,
             "/v1/assessment_results/{id}",
+            self.client.casing(),
         );
         req.path_param("id", self.id.as_str());
         req

@@ -114,9 +114,10 @@ impl ListRequest {
         let mut req = crate::rt::Request::new(
             reqwest::Method::GET,
             "/v1/assessment_templates",
+            self.client.casing(),
         );
         if let Some(page) = self.page {
-            req.query("page", page.to_string());
+            req.query_display("page", page);
         }
         req
     }
@@ -186,6 +187,7 @@ impl ImportRequest {
         let mut req = crate::rt::Request::new(
             reqwest::Method::PUT,
             "/v1/assessment_templates/{id}/import",
+            self.client.casing(),
         );
         req.path_param("id", self.id.as_str());
         let mut body = serde_json::Map::new();

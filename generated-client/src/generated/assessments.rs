@@ -1582,13 +1582,17 @@ impl ListRequest {
     #[doc(hidden)]
     pub fn build(&self) -> crate::rt::Request {
         #[allow(unused_mut)]
-        let mut req = crate::rt::Request::new(reqwest::Method::GET, "/v1/assessments");
+        let mut req = crate::rt::Request::new(
+            reqwest::Method::GET,
+            "/v1/assessments",
+            self.client.casing(),
+        );
         req.includes(&self.includes);
         if let Some(order) = &self.order_by {
             req.order_by(order);
         }
         if let Some(page) = self.page {
-            req.query("page", page.to_string());
+            req.query_display("page", page);
         }
         req
     }
@@ -1887,6 +1891,7 @@ impl GetRequest {
         let mut req = crate::rt::Request::new(
             reqwest::Method::GET,
             "/v1/assessments/{id}",
+            self.client.casing(),
         );
         req.path_param("id", self.id.as_str());
         req.includes(&self.includes);
@@ -1984,7 +1989,11 @@ impl CreateRequest {
     #[doc(hidden)]
     pub fn build(&self) -> crate::Result<crate::rt::Request> {
         #[allow(unused_mut)]
-        let mut req = crate::rt::Request::new(reqwest::Method::POST, "/v1/assessments");
+        let mut req = crate::rt::Request::new(
+            reqwest::Method::POST,
+            "/v1/assessments",
+            self.client.casing(),
+        );
         let mut body = serde_json::Map::new();
         let mut data = serde_json::Map::new();
         data.insert("title".to_owned(), crate::rt::to_json(&self.title)?);
@@ -2083,6 +2092,7 @@ impl UpdateRequest {
         let mut req = crate::rt::Request::new(
             reqwest::Method::PUT,
             "/v1/assessments/{id}",
+            self.client.casing(),
         );
         req.path_param("id", self.id.as_str());
         let mut body = serde_json::Map::new();
@@ -2150,6 +2160,7 @@ impl PublishRequest {
         let mut req = crate::rt::Request::new(
             reqwest::Method::PUT,
             "/v1/assessments/{id}/publish",
+            self.client.casing(),
         );
         req.path_param("id", self.id.as_str());
         req
@@ -2187,6 +2198,7 @@ impl UnpublishRequest {
         let mut req = crate::rt::Request::new(
             reqwest::Method::PUT,
             "/v1/assessments/{id}/unpublish",
+            self.client.casing(),
         );
         req.path_param("id", self.id.as_str());
         req
@@ -2224,6 +2236,7 @@ impl ArchiveRequest {
         let mut req = crate::rt::Request::new(
             reqwest::Method::PUT,
             "/v1/assessments/{id}/archive",
+            self.client.casing(),
         );
         req.path_param("id", self.id.as_str());
         req
@@ -2261,6 +2274,7 @@ impl UnarchiveRequest {
         let mut req = crate::rt::Request::new(
             reqwest::Method::PUT,
             "/v1/assessments/{id}/unarchive",
+            self.client.casing(),
         );
         req.path_param("id", self.id.as_str());
         req
@@ -2299,6 +2313,7 @@ impl ExportRequest {
         let mut req = crate::rt::Request::new(
             reqwest::Method::POST,
             "/v1/assessments/{id}/export",
+            self.client.casing(),
         );
         req.path_param("id", self.id.as_str());
         let mut body = serde_json::Map::new();
@@ -2350,6 +2365,7 @@ impl UnlockAllRequest {
         let mut req = crate::rt::Request::new(
             reqwest::Method::PUT,
             "/v1/assessments/{id}/unlock_all",
+            self.client.casing(),
         );
         req.path_param("id", self.id.as_str());
         req

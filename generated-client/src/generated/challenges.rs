@@ -2158,15 +2158,19 @@ impl ListRequest {
     #[doc(hidden)]
     pub fn build(&self) -> crate::rt::Request {
         #[allow(unused_mut)]
-        let mut req = crate::rt::Request::new(reqwest::Method::GET, "/v1/challenges");
+        let mut req = crate::rt::Request::new(
+            reqwest::Method::GET,
+            "/v1/challenges",
+            self.client.casing(),
+        );
         if let Some(value) = &self.collection {
-            req.query("collection", value.as_str().to_owned());
+            req.query("collection", value.as_str());
         }
         if let Some(value) = &self.templates {
-            req.query("templates", value.to_string());
+            req.query_display("templates", value);
         }
         if let Some(value) = &self.r#type {
-            req.query("$type", value.as_str().to_owned());
+            req.query("$type", value.as_str());
         }
         if let Some(filter) = &self.filter {
             req.filter(filter);
@@ -2176,10 +2180,10 @@ impl ListRequest {
             req.order_by(order);
         }
         if let Some(page) = self.page {
-            req.query("page", page.to_string());
+            req.query_display("page", page);
         }
         if let Some(limit) = self.limit {
-            req.query("limit", limit.to_string());
+            req.query_display("limit", limit);
         }
         req
     }
@@ -3137,6 +3141,7 @@ impl GetRequest {
         let mut req = crate::rt::Request::new(
             reqwest::Method::GET,
             "/v1/challenges/{id}",
+            self.client.casing(),
         );
         req.path_param("id", self.id.as_str());
         req.includes(&self.includes);
@@ -3282,7 +3287,11 @@ impl CreateCodeChallengeRequest {
     #[doc(hidden)]
     pub fn build(&self) -> crate::Result<crate::rt::Request> {
         #[allow(unused_mut)]
-        let mut req = crate::rt::Request::new(reqwest::Method::POST, "/v1/challenges");
+        let mut req = crate::rt::Request::new(
+            reqwest::Method::POST,
+            "/v1/challenges",
+            self.client.casing(),
+        );
         let mut body = serde_json::Map::new();
         let mut data = serde_json::Map::new();
         data.insert(
@@ -3514,7 +3523,11 @@ impl CreateProjectChallengeRequest {
     #[doc(hidden)]
     pub fn build(&self) -> crate::Result<crate::rt::Request> {
         #[allow(unused_mut)]
-        let mut req = crate::rt::Request::new(reqwest::Method::POST, "/v1/challenges");
+        let mut req = crate::rt::Request::new(
+            reqwest::Method::POST,
+            "/v1/challenges",
+            self.client.casing(),
+        );
         let mut body = serde_json::Map::new();
         let mut data = serde_json::Map::new();
         data.insert(
@@ -3744,7 +3757,11 @@ impl CreateQuizChallengeRequest {
     #[doc(hidden)]
     pub fn build(&self) -> crate::Result<crate::rt::Request> {
         #[allow(unused_mut)]
-        let mut req = crate::rt::Request::new(reqwest::Method::POST, "/v1/challenges");
+        let mut req = crate::rt::Request::new(
+            reqwest::Method::POST,
+            "/v1/challenges",
+            self.client.casing(),
+        );
         let mut body = serde_json::Map::new();
         let mut data = serde_json::Map::new();
         data.insert(
@@ -4042,6 +4059,7 @@ impl UpdateRequest {
         let mut req = crate::rt::Request::new(
             reqwest::Method::PUT,
             "/v1/challenges/{id}",
+            self.client.casing(),
         );
         req.path_param("id", self.id.as_str());
         let mut body = serde_json::Map::new();
@@ -4245,6 +4263,7 @@ impl DeleteRequest {
         let mut req = crate::rt::Request::new(
             reqwest::Method::DELETE,
             "/v1/challenges/{id}",
+            self.client.casing(),
         );
         req.path_param("id", self.id.as_str());
         req
@@ -4282,6 +4301,7 @@ impl UnpublishRequest {
         let mut req = crate::rt::Request::new(
             reqwest::Method::PUT,
             "/v1/challenges/{id}/unpublish",
+            self.client.casing(),
         );
         req.path_param("id", self.id.as_str());
         req
@@ -4319,6 +4339,7 @@ impl PublishRequest {
         let mut req = crate::rt::Request::new(
             reqwest::Method::PUT,
             "/v1/challenges/{id}/publish",
+            self.client.casing(),
         );
         req.path_param("id", self.id.as_str());
         req
@@ -4356,6 +4377,7 @@ impl ArchiveRequest {
         let mut req = crate::rt::Request::new(
             reqwest::Method::PUT,
             "/v1/challenges/{id}/archive",
+            self.client.casing(),
         );
         req.path_param("id", self.id.as_str());
         req
@@ -4393,6 +4415,7 @@ impl UnarchiveRequest {
         let mut req = crate::rt::Request::new(
             reqwest::Method::PUT,
             "/v1/challenges/{id}/unarchive",
+            self.client.casing(),
         );
         req.path_param("id", self.id.as_str());
         req
@@ -4430,6 +4453,7 @@ impl ImportRequest {
         let mut req = crate::rt::Request::new(
             reqwest::Method::POST,
             "/v1/challenges/{id}/import",
+            self.client.casing(),
         );
         req.path_param("id", self.id.as_str());
         req
@@ -4468,6 +4492,7 @@ impl ExportRequest {
         let mut req = crate::rt::Request::new(
             reqwest::Method::POST,
             "/v1/challenges/{id}/export",
+            self.client.casing(),
         );
         req.path_param("id", self.id.as_str());
         let mut body = serde_json::Map::new();

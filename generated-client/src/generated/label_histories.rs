@@ -242,19 +242,20 @@ impl ListRequest {
         let mut req = crate::rt::Request::new(
             reqwest::Method::GET,
             "/v1/label_histories",
+            self.client.casing(),
         );
         if let Some(value) = &self.team_id {
-            req.query("team_id", value.clone());
+            req.query("team_id", value);
         }
         req.includes(&self.includes);
         if let Some(order) = &self.order_by {
             req.order_by(order);
         }
         if let Some(page) = self.page {
-            req.query("page", page.to_string());
+            req.query_display("page", page);
         }
         if let Some(limit) = self.limit {
-            req.query("limit", limit.to_string());
+            req.query_display("limit", limit);
         }
         req
     }

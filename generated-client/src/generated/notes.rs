@@ -273,13 +273,17 @@ impl ListRequest {
     #[doc(hidden)]
     pub fn build(&self) -> crate::rt::Request {
         #[allow(unused_mut)]
-        let mut req = crate::rt::Request::new(reqwest::Method::GET, "/v1/notes");
+        let mut req = crate::rt::Request::new(
+            reqwest::Method::GET,
+            "/v1/notes",
+            self.client.casing(),
+        );
         if let Some(value) = &self.notable_id {
-            req.query("notable_id", value.clone());
+            req.query("notable_id", value);
         }
         req.includes(&self.includes);
         if let Some(page) = self.page {
-            req.query("page", page.to_string());
+            req.query_display("page", page);
         }
         req
     }
@@ -353,7 +357,11 @@ impl GetRequest {
     #[doc(hidden)]
     pub fn build(&self) -> crate::rt::Request {
         #[allow(unused_mut)]
-        let mut req = crate::rt::Request::new(reqwest::Method::GET, "/v1/notes/{id}");
+        let mut req = crate::rt::Request::new(
+            reqwest::Method::GET,
+            "/v1/notes/{id}",
+            self.client.casing(),
+        );
         req.path_param("id", self.id.as_str());
         req
     }
@@ -396,7 +404,11 @@ impl CreateRequest {
     #[doc(hidden)]
     pub fn build(&self) -> crate::Result<crate::rt::Request> {
         #[allow(unused_mut)]
-        let mut req = crate::rt::Request::new(reqwest::Method::POST, "/v1/notes");
+        let mut req = crate::rt::Request::new(
+            reqwest::Method::POST,
+            "/v1/notes",
+            self.client.casing(),
+        );
         let mut body = serde_json::Map::new();
         let mut data = serde_json::Map::new();
         data.insert("notable_id".to_owned(), crate::rt::to_json(&self.notable_id)?);
@@ -460,7 +472,11 @@ impl UpdateRequest {
     #[doc(hidden)]
     pub fn build(&self) -> crate::Result<crate::rt::Request> {
         #[allow(unused_mut)]
-        let mut req = crate::rt::Request::new(reqwest::Method::PUT, "/v1/notes/{id}");
+        let mut req = crate::rt::Request::new(
+            reqwest::Method::PUT,
+            "/v1/notes/{id}",
+            self.client.casing(),
+        );
         req.path_param("id", self.id.as_str());
         let mut body = serde_json::Map::new();
         let mut data = serde_json::Map::new();
@@ -506,7 +522,11 @@ impl DeleteRequest {
     #[doc(hidden)]
     pub fn build(&self) -> crate::rt::Request {
         #[allow(unused_mut)]
-        let mut req = crate::rt::Request::new(reqwest::Method::DELETE, "/v1/notes/{id}");
+        let mut req = crate::rt::Request::new(
+            reqwest::Method::DELETE,
+            "/v1/notes/{id}",
+            self.client.casing(),
+        );
         req.path_param("id", self.id.as_str());
         req
     }

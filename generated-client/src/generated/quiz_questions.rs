@@ -784,11 +784,15 @@ impl ListRequest {
         let mut req = crate::rt::Request::new(
             reqwest::Method::GET,
             "/v1/quiz_questions",
+            self.client.casing(),
         );
-        req.query("challengeId", self.challenge_id.as_str().to_owned());
+        {
+            let value = &self.challenge_id;
+            req.query("challengeId", value.as_str());
+        }
         req.includes(&self.includes);
         if let Some(page) = self.page {
-            req.query("page", page.to_string());
+            req.query_display("page", page);
         }
         req
     }
@@ -877,10 +881,11 @@ impl GetRequest {
         let mut req = crate::rt::Request::new(
             reqwest::Method::GET,
             "/v1/quiz_questions/{id}",
+            self.client.casing(),
         );
         req.path_param("id", self.id.as_str());
         if let Some(value) = &self.challenge_id {
-            req.query("challenge_id", value.as_str().to_owned());
+            req.query("challenge_id", value.as_str());
         }
         req
     }
@@ -1010,6 +1015,7 @@ impl CreateRequest {
         let mut req = crate::rt::Request::new(
             reqwest::Method::POST,
             "/v1/quiz_questions",
+            self.client.casing(),
         );
         let mut body = serde_json::Map::new();
         let mut data = serde_json::Map::new();
@@ -1259,10 +1265,11 @@ impl UpdateRequest {
         let mut req = crate::rt::Request::new(
             reqwest::Method::PUT,
             "/v1/quiz_questions/{id}",
+            self.client.casing(),
         );
         req.path_param("id", self.id.as_str());
         if let Some(value) = &self.lookup_challenge_id {
-            req.query("challenge_id", value.as_str().to_owned());
+            req.query("challenge_id", value.as_str());
         }
         let mut body = serde_json::Map::new();
         let mut data = serde_json::Map::new();
@@ -1405,10 +1412,11 @@ impl DeleteRequest {
         let mut req = crate::rt::Request::new(
             reqwest::Method::DELETE,
             "/v1/quiz_questions/{id}",
+            self.client.casing(),
         );
         req.path_param("id", self.id.as_str());
         if let Some(value) = &self.challenge_id {
-            req.query("challenge_id", value.as_str().to_owned());
+            req.query("challenge_id", value.as_str());
         }
         req
     }

@@ -434,13 +434,14 @@ impl ListRequest {
         let mut req = crate::rt::Request::new(
             reqwest::Method::GET,
             "/v1/solution_reviews",
+            self.client.casing(),
         );
         if let Some(filter) = &self.filter {
             req.filter(filter);
         }
         req.includes(&self.includes);
         if let Some(page) = self.page {
-            req.query("page", page.to_string());
+            req.query_display("page", page);
         }
         req
     }
@@ -868,6 +869,7 @@ impl GetRequest {
         let mut req = crate::rt::Request::new(
             reqwest::Method::GET,
             "/v1/solution_reviews/{id}",
+            self.client.casing(),
         );
         req.path_param("id", self.id.as_str());
         req.includes(&self.includes);
@@ -968,6 +970,7 @@ impl CreateRequest {
         let mut req = crate::rt::Request::new(
             reqwest::Method::POST,
             "/v1/solution_reviews",
+            self.client.casing(),
         );
         let mut body = serde_json::Map::new();
         let mut data = serde_json::Map::new();
@@ -1064,6 +1067,7 @@ impl UpdateRequest {
         let mut req = crate::rt::Request::new(
             reqwest::Method::PUT,
             "/v1/solution_reviews/{id}",
+            self.client.casing(),
         );
         req.path_param("id", self.id.as_str());
         let mut body = serde_json::Map::new();
@@ -1119,6 +1123,7 @@ impl DeleteRequest {
         let mut req = crate::rt::Request::new(
             reqwest::Method::DELETE,
             "/v1/solution_reviews/{id}",
+            self.client.casing(),
         );
         req.path_param("id", self.id.as_str());
         req

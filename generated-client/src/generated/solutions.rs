@@ -728,19 +728,23 @@ impl ListRequest {
     #[doc(hidden)]
     pub fn build(&self) -> crate::rt::Request {
         #[allow(unused_mut)]
-        let mut req = crate::rt::Request::new(reqwest::Method::GET, "/v1/solutions");
+        let mut req = crate::rt::Request::new(
+            reqwest::Method::GET,
+            "/v1/solutions",
+            self.client.casing(),
+        );
         if let Some(value) = &self.challenge_id {
-            req.query("challenge_id", value.as_str().to_owned());
+            req.query("challenge_id", value.as_str());
         }
         if let Some(value) = &self.assessment_result_id {
-            req.query("assessment_result_id", value.as_str().to_owned());
+            req.query("assessment_result_id", value.as_str());
         }
         if let Some(value) = &self.team_candidate_id {
-            req.query("data[team_candidate_id]", value.as_str().to_owned());
+            req.query("data[team_candidate_id]", value.as_str());
         }
         req.includes(&self.includes);
         if let Some(page) = self.page {
-            req.query("page", page.to_string());
+            req.query_display("page", page);
         }
         req
     }
@@ -853,6 +857,7 @@ impl GetRequest {
         let mut req = crate::rt::Request::new(
             reqwest::Method::GET,
             "/v1/solutions/{id}",
+            self.client.casing(),
         );
         req.path_param("id", self.id.as_str());
         req.includes(&self.includes);
@@ -925,6 +930,7 @@ impl GetSimilarRequest {
         let mut req = crate::rt::Request::new(
             reqwest::Method::GET,
             "/v1/solutions/{id}/similar",
+            self.client.casing(),
         );
         req.path_param("id", self.id.as_str());
         req

@@ -764,13 +764,14 @@ impl ListRequest {
         let mut req = crate::rt::Request::new(
             reqwest::Method::GET,
             "/v1/team_candidates",
+            self.client.casing(),
         );
         if let Some(filter) = &self.filter {
             req.filter(filter);
         }
         req.includes(&self.includes);
         if let Some(page) = self.page {
-            req.query("page", page.to_string());
+            req.query_display("page", page);
         }
         req
     }
@@ -1827,6 +1828,7 @@ impl GetRequest {
         let mut req = crate::rt::Request::new(
             reqwest::Method::GET,
             "/v1/team_candidates/{id}",
+            self.client.casing(),
         );
         req.path_param("id", self.id.as_str());
         req.includes(&self.includes);
@@ -1955,6 +1957,7 @@ impl UpdateRequest {
         let mut req = crate::rt::Request::new(
             reqwest::Method::PUT,
             "/v1/team_candidates/{id}",
+            self.client.casing(),
         );
         req.path_param("id", self.id.as_str());
         let mut body = serde_json::Map::new();
@@ -2060,6 +2063,7 @@ impl BulkUpdateRequest {
         let mut req = crate::rt::Request::new(
             reqwest::Method::POST,
             "/v1/team_candidates/bulk_update",
+            self.client.casing(),
         );
         let mut body = serde_json::Map::new();
         body.insert("ids".to_owned(), crate::rt::to_json(&self.ids)?);
@@ -2133,6 +2137,7 @@ impl ApproveRequest {
         let mut req = crate::rt::Request::new(
             reqwest::Method::PUT,
             "/v1/team_candidates/{id}/approve",
+            self.client.casing(),
         );
         req.path_param("id", self.id.as_str());
         req
@@ -2170,6 +2175,7 @@ impl RejectRequest {
         let mut req = crate::rt::Request::new(
             reqwest::Method::PUT,
             "/v1/team_candidates/{id}/reject",
+            self.client.casing(),
         );
         req.path_param("id", self.id.as_str());
         req
@@ -2215,6 +2221,7 @@ impl ArchiveRequest {
         let mut req = crate::rt::Request::new(
             reqwest::Method::PUT,
             "/v1/team_candidates/{id}/archive",
+            self.client.casing(),
         );
         req.path_param("id", self.id.as_str());
         let mut body = serde_json::Map::new();
@@ -2264,6 +2271,7 @@ impl UnarchiveRequest {
         let mut req = crate::rt::Request::new(
             reqwest::Method::PUT,
             "/v1/team_candidates/{id}/unarchive",
+            self.client.casing(),
         );
         req.path_param("id", self.id.as_str());
         req
@@ -2304,6 +2312,7 @@ impl AssignRequest {
         let mut req = crate::rt::Request::new(
             reqwest::Method::PUT,
             "/v1/team_candidates/{id}/assign",
+            self.client.casing(),
         );
         req.path_param("id", self.id.as_str());
         let mut body = serde_json::Map::new();
@@ -2360,6 +2369,7 @@ impl ForgetRequest {
         let mut req = crate::rt::Request::new(
             reqwest::Method::PUT,
             "/v1/team_candidates/{id}/forget",
+            self.client.casing(),
         );
         req.path_param("id", self.id.as_str());
         req

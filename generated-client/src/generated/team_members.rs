@@ -691,10 +691,14 @@ impl ListRequest {
     #[doc(hidden)]
     pub fn build(&self) -> crate::rt::Request {
         #[allow(unused_mut)]
-        let mut req = crate::rt::Request::new(reqwest::Method::GET, "/v1/team_members");
+        let mut req = crate::rt::Request::new(
+            reqwest::Method::GET,
+            "/v1/team_members",
+            self.client.casing(),
+        );
         req.includes(&self.includes);
         if let Some(page) = self.page {
-            req.query("page", page.to_string());
+            req.query_display("page", page);
         }
         req
     }
@@ -778,6 +782,7 @@ impl GetRequest {
         let mut req = crate::rt::Request::new(
             reqwest::Method::GET,
             "/v1/team_members/{id}",
+            self.client.casing(),
         );
         req.path_param("id", self.id.as_str());
         req.includes(&self.includes);

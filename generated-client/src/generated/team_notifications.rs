@@ -201,9 +201,10 @@ impl ListRequest {
         let mut req = crate::rt::Request::new(
             reqwest::Method::GET,
             "/v1/team_notifications",
+            self.client.casing(),
         );
         if let Some(page) = self.page {
-            req.query("page", page.to_string());
+            req.query_display("page", page);
         }
         req
     }
@@ -261,6 +262,7 @@ impl GetRequest {
         let mut req = crate::rt::Request::new(
             reqwest::Method::GET,
             "/v1/team_notifications/{id}",
+            self.client.casing(),
         );
         req.path_param("id", self.id.as_str());
         req
@@ -299,6 +301,7 @@ impl LatestRequest {
         let mut req = crate::rt::Request::new(
             reqwest::Method::GET,
             "/v1/team_notifications/latest",
+            self.client.casing(),
         );
         req
     }
@@ -359,6 +362,7 @@ impl UpdateRequest {
         let mut req = crate::rt::Request::new(
             reqwest::Method::PUT,
             "/v1/team_notifications/{id}",
+            self.client.casing(),
         );
         req.path_param("id", self.id.as_str());
         let mut body = serde_json::Map::new();
@@ -422,6 +426,7 @@ impl DeleteRequest {
         let mut req = crate::rt::Request::new(
             reqwest::Method::DELETE,
             "/v1/team_notifications/{id}",
+            self.client.casing(),
         );
         req.path_param("id", self.id.as_str());
         req

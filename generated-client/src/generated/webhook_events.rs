@@ -271,9 +271,10 @@ impl ListRequest {
         let mut req = crate::rt::Request::new(
             reqwest::Method::GET,
             "/v1/webhook_events",
+            self.client.casing(),
         );
         if let Some(page) = self.page {
-            req.query("page", page.to_string());
+            req.query_display("page", page);
         }
         req
     }
@@ -331,6 +332,7 @@ impl GetRequest {
         let mut req = crate::rt::Request::new(
             reqwest::Method::GET,
             "/v1/webhook_events/{id}",
+            self.client.casing(),
         );
         req.path_param("id", self.id.as_str());
         req

@@ -168,6 +168,7 @@ impl SimulateAssessmentResultStartedRequest {
         let mut req = crate::rt::Request::new(
             reqwest::Method::GET,
             "/v1/webhook_examples/{id}",
+            self.client.casing(),
         );
         req.path_param("id", &self.id);
         req.query("type", "AssessmentResult");
@@ -209,6 +210,7 @@ impl SimulateAssessmentResultSubmittedRequest {
         let mut req = crate::rt::Request::new(
             reqwest::Method::GET,
             "/v1/webhook_examples/{id}",
+            self.client.casing(),
         );
         req.path_param("id", &self.id);
         req.query("type", "AssessmentResult");
@@ -250,6 +252,7 @@ impl SimulateSolutionUpdatedRequest {
         let mut req = crate::rt::Request::new(
             reqwest::Method::GET,
             "/v1/webhook_examples/{id}",
+            self.client.casing(),
         );
         req.path_param("id", &self.id);
         req.query("type", "Solution");
@@ -291,6 +294,7 @@ impl SimulateTeamCandidateStateChangedRequest {
         let mut req = crate::rt::Request::new(
             reqwest::Method::GET,
             "/v1/webhook_examples/{id}",
+            self.client.casing(),
         );
         req.path_param("id", &self.id);
         req.query("type", "TeamCandidate");
@@ -333,6 +337,7 @@ impl TriggerSolutionUpdatedRequest {
         let mut req = crate::rt::Request::new(
             reqwest::Method::POST,
             "/v1/webhook_examples/{id}",
+            self.client.casing(),
         );
         req.path_param("id", &self.id);
         let mut body = serde_json::Map::new();

@@ -421,9 +421,10 @@ impl ListRequest {
         let mut req = crate::rt::Request::new(
             reqwest::Method::GET,
             "/v1/webhook_subscriptions",
+            self.client.casing(),
         );
         if let Some(page) = self.page {
-            req.query("page", page.to_string());
+            req.query_display("page", page);
         }
         req
     }
@@ -483,6 +484,7 @@ impl GetRequest {
         let mut req = crate::rt::Request::new(
             reqwest::Method::GET,
             "/v1/webhook_subscriptions/{id}",
+            self.client.casing(),
         );
         req.path_param("id", self.id.as_str());
         req
@@ -531,6 +533,7 @@ impl CreateRequest {
         let mut req = crate::rt::Request::new(
             reqwest::Method::POST,
             "/v1/webhook_subscriptions",
+            self.client.casing(),
         );
         let mut body = serde_json::Map::new();
         let mut data = serde_json::Map::new();
@@ -617,6 +620,7 @@ impl UpdateRequest {
         let mut req = crate::rt::Request::new(
             reqwest::Method::PUT,
             "/v1/webhook_subscriptions/{id}",
+            self.client.casing(),
         );
         req.path_param("id", self.id.as_str());
         let mut body = serde_json::Map::new();
@@ -680,6 +684,7 @@ impl DeleteRequest {
         let mut req = crate::rt::Request::new(
             reqwest::Method::DELETE,
             "/v1/webhook_subscriptions/{id}",
+            self.client.casing(),
         );
         req.path_param("id", self.id.as_str());
         req
@@ -719,8 +724,12 @@ impl DeleteByUrlRequest {
         let mut req = crate::rt::Request::new(
             reqwest::Method::DELETE,
             "/v1/webhook_subscriptions/url",
+            self.client.casing(),
         );
-        req.query("url", self.url.clone());
+        {
+            let value = &self.url;
+            req.query("url", value);
+        }
         req
     }
     /// Sends the request: `DELETE /v1/webhook_subscriptions/url`.

@@ -22,10 +22,8 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::http::header;
 use axum::routing::get;
-use chrono::DateTime;
 use criterion::{Criterion, criterion_group, criterion_main};
-use qualified::assessment_results::{AssessmentResult, Order, Where, include};
-use qualified::types::AssessmentResultState;
+use qualified::assessment_results::AssessmentResult;
 use qualified::{Client, Page};
 use serde_json::Value;
 
@@ -36,33 +34,8 @@ const PER_PAGE: usize = 100;
 fn request_build(c: &mut Criterion) {
     let client = Client::builder().api_key(KEY).build().unwrap();
     let base = client.base_url().clone();
-    let since = DateTime::parse_from_rfc3339("2024-01-01T00:00:00+00:00").unwrap();
-    // The filter: three conditions (an enum in two values, a number, a timestamp).
-    let make_where = || {
-        Where::new()
-            .state()
-            .is_in([
-                AssessmentResultState::Submitted,
-                AssessmentResultState::Submitting,
-            ])
-            .score()
-            .gte(80.0)
-            .created_at()
-            .gt(since)
-    };
-    // The whole figure: the filter, the builder (two includes, an order, a page), the
-    // request and its URL, as `send()` makes them.
-    let make_list = || {
-        client
-            .assessment_results()
-            .list()
-            .filter(make_where())
-            .include(include::Solutions)
-            .include(include::TeamCandidate)
-            .order_by(Order::CreatedAt.desc())
-            .page(2)
-    };
-    let build = || make_list().build().build_url(black_box(&base)).unwrap();
+    let since = common::request::since();
+    let build = || common::request::url(black_box(&client), since);
     let url = build();
     assert_eq!(url.path(), "/api/v1/assessment_results");
     let query = url.query().unwrap();
@@ -76,7 +49,7 @@ fn request_build(c: &mut Criterion) {
         assert!(query.contains(part), "{part} in {query}");
     }
     let text = url.to_string();
-    let list = make_list();
+    let list = common::request::list(&client, since);
     let request = list.build();
     assert_eq!(request.build_url(&base).unwrap(), url);
     let mut g = c.benchmark_group("request");
@@ -86,7 +59,7 @@ fn request_build(c: &mut Criterion) {
     // path, and the query encoded into the base URL); and, for scale, parsing the finished
     // URL text with `url::Url::parse` (what a client that formats the URL pays; reqwest
     // needs a `Url`).
-    g.bench_function("where_only", |b| b.iter(make_where));
+    g.bench_function("where_only", |b| b.iter(|| common::request::filter(black_box(since))));
     g.bench_function("build_only", |b| b.iter(|| black_box(&list).build()));
     g.bench_function("url_only", |b| {
         b.iter(|| black_box(&request).build_url(&base).unwrap())

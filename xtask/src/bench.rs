@@ -11,6 +11,8 @@
 //!   building, decoding, overhead over HTTP), read back from
 //!   `target/criterion/<id>/new/estimates.json`; and its paired HTTP measurement, read from
 //!   the `paired <name>: <value>` lines it prints.
+//! - `instructions`: the request of `runtime` counted in instructions under callgrind
+//!   (`generated-client/benches/request_instructions.rs`; skipped when valgrind is missing).
 //! - `stream`: `generated-client/benches/stream_memory.rs`, peak heap while streaming.
 //!
 //! The default run is short (a few minutes on 2 cores); `--full` runs more repetitions and
@@ -33,7 +35,14 @@ pub const MAX_SCALE_RATIO: f64 = 75.0;
 const SIZES: [usize; 4] = [1, 5, 25, 50];
 /// The seed of the synthetic specs' suffixes.
 const SEED: u64 = 0x5EED_0007;
-const FIGURES: [&str; 5] = ["generate", "scale", "compile", "runtime", "stream"];
+const FIGURES: [&str; 6] = [
+    "generate",
+    "scale",
+    "compile",
+    "runtime",
+    "instructions",
+    "stream",
+];
 
 /// The criterion benchmark ids of `benches/runtime.rs`, as directories under
 /// `target/criterion/`.
@@ -47,7 +56,7 @@ const HTTP_BARE: &str = "http_list/bare_reqwest";
 const HTTP_ROUNDS_ENV: &str = "QUALIFIED_BENCH_HTTP_ROUNDS";
 
 const USAGE: &str =
-    "usage: cargo xtask bench [--full] [--only generate,scale,compile,runtime,stream]";
+    "usage: cargo xtask bench [--full] [--only generate,scale,compile,runtime,instructions,stream]";
 
 struct Settings {
     full: bool,
@@ -190,6 +199,10 @@ pub fn run(args: &[String]) -> Result<(), String> {
     if wants("runtime") {
         eprintln!("bench: runtime (criterion, benches/runtime.rs)");
         bench_runtime(&root, &settings, &mut report)?;
+    }
+    if wants("instructions") {
+        eprintln!("bench: instructions (benches/request_instructions.rs under callgrind)");
+        request_instructions(&root, &mut report)?;
     }
     if wants("stream") {
         eprintln!("bench: stream (benches/stream_memory.rs)");
@@ -521,6 +534,80 @@ fn bench_runtime(root: &Path, s: &Settings, report: &mut Report) -> Result<(), S
     report.ratio("ratio_client_bare_http", get("ratio_client_bare_http")?);
     report.ratio("ratio_client_bare_http_q1", get("ratio_client_bare_http_q1")?);
     report.ratio("ratio_client_bare_http_q3", get("ratio_client_bare_http_q3")?);
+    Ok(())
+}
+
+/// Iterations of the request under callgrind (the figure is per iteration).
+const INSTRUCTION_ITERS: u64 = 2000;
+
+/// Figure 4 in instructions: `benches/request_instructions.rs` under callgrind, with
+/// [`INSTRUCTION_ITERS`] iterations and with none; the difference per iteration. Skipped,
+/// with a note, when valgrind is not installed.
+fn request_instructions(root: &Path, report: &mut Report) -> Result<(), String> {
+    let has_valgrind = Command::new("valgrind")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !has_valgrind {
+        report.note(
+            "valgrind is not installed: request_build_instructions not measured".to_owned(),
+        );
+        return Ok(());
+    }
+    let out = cargo()
+        .args([
+            "bench",
+            "--package",
+            "qualified",
+            "--bench",
+            "request_instructions",
+            "--no-run",
+            "--message-format=json",
+        ])
+        .current_dir(root)
+        .stdin(Stdio::null())
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if !out.status.success() {
+        return Err("`cargo bench --bench request_instructions --no-run` failed".into());
+    }
+    let exe = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .find(|m| m["target"]["name"] == "request_instructions")
+        .and_then(|m| m["executable"].as_str().map(PathBuf::from))
+        .ok_or("cargo named no executable for the bench `request_instructions`")?;
+    let count = |what: &str, iters: u64| -> Result<u64, String> {
+        let out = Command::new("valgrind")
+            .args(["--tool=callgrind", "--callgrind-out-file=/dev/null"])
+            .arg(&exe)
+            .env("QUALIFIED_BENCH_ITERS", iters.to_string())
+            .env("QUALIFIED_BENCH_WHAT", what)
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| format!("cannot run valgrind: {e}"))?;
+        let text = String::from_utf8_lossy(&out.stderr);
+        if !out.status.success() {
+            return Err(format!("valgrind failed:\n{text}"));
+        }
+        // `==123== Collected : 4567890`
+        text.lines()
+            .find_map(|l| l.split_once("Collected :").map(|(_, n)| n.trim().to_owned()))
+            .and_then(|n| n.parse().ok())
+            .ok_or_else(|| format!("no `Collected :` line in valgrind's output:\n{text}"))
+    };
+    for (what, name) in [
+        ("build", "request_build_instructions"),
+        ("parse", "request_url_parse_instructions"),
+    ] {
+        let base = count(what, 0)?;
+        let total = count(what, INSTRUCTION_ITERS)?;
+        let per = total.saturating_sub(base) / INSTRUCTION_ITERS;
+        report.figure(name, per.to_string(), "instructions");
+    }
     Ok(())
 }
 

@@ -4,6 +4,8 @@
 
 #![allow(dead_code)] // each bench binary uses part of it
 
+pub mod request;
+
 use chrono::{DateTime, Duration, FixedOffset, TimeZone};
 use qualified::Page;
 use qualified::assessment_results::AssessmentResult;

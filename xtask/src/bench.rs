@@ -537,6 +537,19 @@ fn bench_runtime(root: &Path, s: &Settings, report: &mut Report) -> Result<(), S
     Ok(())
 }
 
+/// `cargo bench --package qualified --bench <bench> <extra>`, its stdout captured (its
+/// stderr, cargo's progress, passed on).
+fn cargo_bench(root: &Path, bench: &str, extra: &[&str]) -> Result<std::process::Output, String> {
+    cargo()
+        .args(["bench", "--package", "qualified", "--bench", bench])
+        .args(extra)
+        .current_dir(root)
+        .stdin(Stdio::null())
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| format!("cannot run cargo: {e}"))
+}
+
 /// Iterations of the request under callgrind (the figure is per iteration).
 const INSTRUCTION_ITERS: u64 = 2000;
 
@@ -556,21 +569,11 @@ fn request_instructions(root: &Path, report: &mut Report) -> Result<(), String> 
         );
         return Ok(());
     }
-    let out = cargo()
-        .args([
-            "bench",
-            "--package",
-            "qualified",
-            "--bench",
-            "request_instructions",
-            "--no-run",
-            "--message-format=json",
-        ])
-        .current_dir(root)
-        .stdin(Stdio::null())
-        .stderr(Stdio::inherit())
-        .output()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    let out = cargo_bench(
+        root,
+        "request_instructions",
+        &["--no-run", "--message-format=json"],
+    )?;
     if !out.status.success() {
         return Err("`cargo bench --bench request_instructions --no-run` failed".into());
     }
@@ -630,19 +633,7 @@ fn estimate(criterion_dir: &Path, id: &str, since: SystemTime) -> Result<f64, St
 // 7. Streaming memory.
 
 fn bench_stream(root: &Path, report: &mut Report) -> Result<(), String> {
-    let out = cargo()
-        .args([
-            "bench",
-            "--package",
-            "qualified",
-            "--bench",
-            "stream_memory",
-        ])
-        .current_dir(root)
-        .stdin(Stdio::null())
-        .stderr(Stdio::inherit())
-        .output()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    let out = cargo_bench(root, "stream_memory", &[])?;
     let stdout = String::from_utf8_lossy(&out.stdout);
     if !out.status.success() {
         return Err(format!(

@@ -1178,8 +1178,8 @@ fn filter_replay(api: &Api, module: Module, f: &ir::FilterDef) -> TokenStream {
             FilterKind::Time => quote!(chrono::DateTime<chrono::FixedOffset>),
             FilterKind::Bool => quote!(bool),
         };
-        let one = quote!(crate::replay::from_json::<#value_ty>(value)?);
-        let many = quote!(crate::replay::from_json_list::<#value_ty>(value)?);
+        let one = quote!(crate::replay::from_json::<#value_ty>(&value)?);
+        let many = quote!(crate::replay::from_json_list::<#value_ty>(&value)?);
         let mut ops = vec![quote!(Op::Eq => w.#fi().eq(#one),), quote!(Op::Ne => w.#fi().ne(#one),)];
         match &ff.kind {
             FilterKind::Search => {
@@ -1221,7 +1221,7 @@ fn filter_replay(api: &Api, module: Module, f: &ir::FilterDef) -> TokenStream {
             let json: serde_json::Value = serde_json::from_str(text).map_err(|e| format!("`where` is not JSON: {e}"))?;
             let conditions = crate::filter::Conditions::from_json(&json)?;
             let mut w = Self::new();
-            for (key, op, value) in conditions.iter() {
+            for (key, op, value) in conditions.values() {
                 w = match key {
                     #(#arms)*
                     other => return Err(format!("`{other}` is not a filterable field here")),

@@ -38,6 +38,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::ops::Range;
 use std::marker::PhantomData;
 
 use chrono::{DateTime, FixedOffset, SecondsFormat};
@@ -110,50 +111,12 @@ impl fmt::Display for Op {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 struct Condition {
     key: Cow<'static, str>,
     op: Op,
-    value: Value,
-}
-
-/// Serialises conditions in their JSON form, grouped by key (the items are sorted by key).
-struct JsonForm<'a> {
-    items: &'a [Condition],
-    casing: Casing,
-}
-
-impl Serialize for JsonForm<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = serializer.serialize_map(None)?;
-        let mut rest = self.items;
-        while let Some(first) = rest.first() {
-            let n = rest.iter().take_while(|c| c.key == first.key).count();
-            let (group, tail) = rest.split_at(n);
-            rest = tail;
-            let key = self.casing.recase_key(&first.key);
-            match group {
-                [only] if only.op == Op::Eq && !only.value.is_object() => map.serialize_entry(&key, &only.value)?,
-                _ => map.serialize_entry(&key, &OpsForm(group))?,
-            }
-        }
-        map.end()
-    }
-}
-
-/// The operators of one key: `{">=": 80, "<": 90}`.
-struct OpsForm<'a>(&'a [Condition]);
-
-impl Serialize for OpsForm<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = serializer.serialize_map(Some(self.0.len()))?;
-        for c in self.0 {
-            map.serialize_entry(c.op.wire(), &c.value)?;
-        }
-        map.end()
-    }
+    /// Where the value's JSON text is in [`Conditions::json`].
+    value: Range<usize>,
 }
 
 /// A set of `where` conditions: `(key, operator, value)` triples.
@@ -162,9 +125,15 @@ impl Serialize for OpsForm<'_> {
 /// `q` for the free-text search). The set is kept in a canonical order (by key, then by
 /// operator) and holds at most one condition per key and operator: pushing the same key and
 /// operator again replaces the earlier value. All conditions must hold (they are ANDed).
-#[derive(Debug, Clone, Default, PartialEq)]
+///
+/// Values are kept as JSON text, written once when they are pushed (the typed field
+/// builders serialise straight into it), all in one buffer: a filter costs two allocations
+/// whatever its size, and goes out as `where=` without another pass through serde.
+#[derive(Clone, Default)]
 pub struct Conditions {
     items: Vec<Condition>,
+    /// The values' JSON text, one after the other (UTF-8: written by serde_json).
+    json: Vec<u8>,
 }
 
 impl Conditions {
@@ -175,18 +144,60 @@ impl Conditions {
 
     /// Adds a condition, replacing an earlier one with the same key and operator.
     pub fn push(&mut self, key: &'static str, op: Op, value: Value) {
-        self.insert(Cow::Borrowed(key), op, value);
+        self.push_with(Cow::Borrowed(key), op, |out| write_json(out, &value));
     }
 
-    fn insert(&mut self, key: Cow<'static, str>, op: Op, value: Value) {
+    /// Adds a condition whose value is `value` serialised (a value that cannot be is sent as
+    /// `null`).
+    fn push_value<T: Serialize + ?Sized>(&mut self, key: &'static str, op: Op, value: &T) {
+        self.push_with(Cow::Borrowed(key), op, |out| write_json(out, value));
+    }
+
+    /// Adds a condition whose value is the JSON array of `values`.
+    fn push_list<T: Serialize>(
+        &mut self,
+        key: &'static str,
+        op: Op,
+        values: impl IntoIterator<Item = T>,
+    ) {
+        self.push_with(Cow::Borrowed(key), op, |out| {
+            out.push(b'[');
+            for (i, value) in values.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_json(out, &value);
+            }
+            out.push(b']');
+        });
+    }
+
+    /// Adds a condition whose value `write` appends to the buffer (as JSON).
+    fn push_with(&mut self, key: Cow<'static, str>, op: Op, write: impl FnOnce(&mut Vec<u8>)) {
+        if self.json.capacity() == 0 {
+            self.json.reserve(64);
+            self.items.reserve(4);
+        }
+        let start = self.json.len();
+        write(&mut self.json);
+        let value = start..self.json.len();
         let probe = (key.as_ref(), op);
         match self
             .items
             .binary_search_by(|c| (c.key.as_ref(), c.op).cmp(&probe))
         {
+            // The old text stays in the buffer, unused.
             Ok(i) => self.items[i].value = value,
             Err(i) => self.items.insert(i, Condition { key, op, value }),
         }
+    }
+
+    /// The JSON text of a condition's value.
+    fn text(&self, c: &Condition) -> &str {
+        self.json
+            .get(c.value.clone())
+            .and_then(|t| std::str::from_utf8(t).ok())
+            .unwrap_or("null")
     }
 
     /// Whether there are no conditions.
@@ -199,9 +210,15 @@ impl Conditions {
         self.items.len()
     }
 
+    /// The conditions, as `(key, operator, value as JSON text)`, in canonical order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, Op, &str)> + '_ {
+        self.items.iter().map(|c| (c.key.as_ref(), c.op, self.text(c)))
+    }
+
     /// The conditions, as `(key, operator, value)`, in canonical order.
-    pub fn iter(&self) -> impl Iterator<Item = (&str, Op, &Value)> + '_ {
-        self.items.iter().map(|c| (c.key.as_ref(), c.op, &c.value))
+    pub fn values(&self) -> impl Iterator<Item = (&str, Op, Value)> + '_ {
+        self.iter()
+            .map(|(key, op, text)| (key, op, serde_json::from_str(text).unwrap_or(Value::Null)))
     }
 
     /// The JSON the API expects in `where`, with keys in the given casing (dotted keys are
@@ -212,42 +229,55 @@ impl Conditions {
     /// itself an object is written `{"key": {"==": {...}}}`, so that it cannot be mistaken
     /// for operators.)
     pub fn to_json(&self, casing: Casing) -> Value {
-        let mut out = Map::new();
+        let mut text = Vec::new();
+        self.write_json(&mut text, casing);
+        serde_json::from_slice(&text).unwrap_or_else(|_| Value::Object(Map::new()))
+    }
+
+    /// The JSON form of [`to_json`](Self::to_json) as text: what goes out as `where=`.
+    pub fn to_json_string(&self, casing: Casing) -> String {
+        let mut out = Vec::with_capacity(self.json.len() + 16 * self.items.len() + 2);
+        self.write_json(&mut out, casing);
+        // Keys are written by serde_json, values were, the rest is ASCII.
+        String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    }
+
+    /// Appends the JSON form of [`to_json`](Self::to_json) to `out`, from the values' text.
+    pub(crate) fn write_json(&self, out: &mut Vec<u8>, casing: Casing) {
+        out.push(b'{');
         let mut rest = self.items.as_slice();
+        let mut first_key = true;
         while let Some(first) = rest.first() {
             let n = rest.iter().take_while(|c| c.key == first.key).count();
             let (group, tail) = rest.split_at(n);
             rest = tail;
-            let key = casing.recase_key(&first.key);
-            let value = match group {
-                [only] if only.op == Op::Eq && !only.value.is_object() => only.value.clone(),
-                _ => Value::Object(
-                    group
-                        .iter()
-                        .map(|c| (c.op.wire().to_owned(), c.value.clone()))
-                        .collect(),
-                ),
-            };
-            out.insert(key.into_owned(), value);
+            if !first_key {
+                out.push(b',');
+            }
+            first_key = false;
+            write_json(out, &*casing.recase_key(&first.key));
+            out.push(b':');
+            match group {
+                [only] if only.op == Op::Eq && !self.text(only).starts_with('{') => {
+                    out.extend_from_slice(self.text(only).as_bytes());
+                }
+                _ => {
+                    out.push(b'{');
+                    for (i, c) in group.iter().enumerate() {
+                        if i > 0 {
+                            out.push(b',');
+                        }
+                        // Operators are plain ASCII with nothing to escape.
+                        out.push(b'"');
+                        out.extend_from_slice(c.op.wire().as_bytes());
+                        out.extend_from_slice(b"\":");
+                        out.extend_from_slice(self.text(c).as_bytes());
+                    }
+                    out.push(b'}');
+                }
+            }
         }
-        Value::Object(out)
-    }
-
-    /// The JSON form of [`to_json`](Self::to_json) as text, written straight from the
-    /// conditions (no intermediate [`Value`], no clones): what goes out as `where=`.
-    pub fn to_json_string(&self, casing: Casing) -> String {
-        let mut out = Vec::with_capacity(64 * self.items.len());
-        self.write_json(&mut out, casing);
-        // serde_json writes UTF-8.
-        String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
-    }
-
-    /// Writes the JSON form of [`to_json`](Self::to_json) to `out`, straight from the
-    /// conditions.
-    pub(crate) fn write_json<W: std::io::Write>(&self, out: W, casing: Casing) {
-        // Cannot fail: the keys are strings, the values JSON already, and the writers used
-        // here (a `Vec`, the query encoder) never fail.
-        let _ = serde_json::to_writer(out, &JsonForm { items: &self.items, casing });
+        out.push(b'}');
     }
 
     /// Reads the JSON form back (the inverse of [`to_json`](Self::to_json) for either
@@ -272,13 +302,36 @@ impl Conditions {
                         let op = Op::from_wire(op).ok_or_else(|| {
                             format!("`where` key `{key}` has an unknown operator `{op}`")
                         })?;
-                        out.insert(snake.clone(), op, value.clone());
+                        out.push_with(snake.clone(), op, |buf| write_json(buf, value));
                     }
                 }
-                other => out.insert(snake, Op::Eq, other.clone()),
+                other => out.push_with(snake, Op::Eq, |buf| write_json(buf, other)),
             }
         }
         Ok(out)
+    }
+}
+
+/// Two sets are equal when they hold the same conditions with the same JSON text.
+impl PartialEq for Conditions {
+    fn eq(&self, other: &Conditions) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
+}
+
+impl fmt::Debug for Conditions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+/// Appends `value` as JSON (`null` for a value that cannot be serialised: the types the
+/// field builders take, numbers, strings, enums and ids, always can).
+fn write_json<T: Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) {
+    let start = out.len();
+    if serde_json::to_writer(&mut *out, value).is_err() {
+        out.truncate(start);
+        out.extend_from_slice(b"null");
     }
 }
 
@@ -300,19 +353,33 @@ impl Filter for Conditions {
     }
 }
 
-fn push<W: Filter>(mut owner: W, key: &'static str, op: Op, value: Value) -> W {
-    owner.conditions_mut().push(key, op, value);
+fn push<W: Filter, T: Serialize + ?Sized>(mut owner: W, key: &'static str, op: Op, value: &T) -> W {
+    owner.conditions_mut().push_value(key, op, value);
     owner
 }
 
-fn to_value<T: Serialize>(value: T) -> Value {
-    // The field types used here (numbers, enums, ids, strings) always serialise; a value
-    // that does not is sent as `null` rather than panicking.
-    serde_json::to_value(value).unwrap_or(Value::Null)
+fn push_list<W: Filter, T: Serialize>(
+    mut owner: W,
+    key: &'static str,
+    op: Op,
+    values: impl IntoIterator<Item = T>,
+) -> W {
+    owner.conditions_mut().push_list(key, op, values);
+    owner
 }
 
-fn time_value(t: impl Into<DateTime<FixedOffset>>) -> Value {
-    Value::String(t.into().to_rfc3339_opts(SecondsFormat::AutoSi, true))
+/// A timestamp as the API takes it: RFC 3339, `Z` for UTC, as many fraction digits as
+/// needed.
+struct Time(DateTime<FixedOffset>);
+
+impl Serialize for Time {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0.to_rfc3339_opts(SecondsFormat::AutoSi, true))
+    }
+}
+
+fn time(t: impl Into<DateTime<FixedOffset>>) -> Time {
+    Time(t.into())
 }
 
 macro_rules! field_struct {
@@ -356,20 +423,15 @@ field_struct! {
 impl<W: Filter> TextField<W> {
     /// `==`: the field equals `value`.
     pub fn eq(self, value: impl Into<String>) -> W {
-        push(self.owner, self.key, Op::Eq, Value::String(value.into()))
+        push(self.owner, self.key, Op::Eq, &value.into())
     }
     /// `!=`: the field differs from `value`.
     pub fn ne(self, value: impl Into<String>) -> W {
-        push(self.owner, self.key, Op::Ne, Value::String(value.into()))
+        push(self.owner, self.key, Op::Ne, &value.into())
     }
     /// `contains`: the field contains `value` (partial text match).
     pub fn contains(self, value: impl Into<String>) -> W {
-        push(
-            self.owner,
-            self.key,
-            Op::Contains,
-            Value::String(value.into()),
-        )
+        push(self.owner, self.key, Op::Contains, &value.into())
     }
     /// `in`: the field equals one of `values`.
     pub fn is_in<I>(self, values: I) -> W
@@ -377,11 +439,7 @@ impl<W: Filter> TextField<W> {
         I: IntoIterator,
         I::Item: Into<String>,
     {
-        let list = values
-            .into_iter()
-            .map(|v| Value::String(v.into()))
-            .collect();
-        push(self.owner, self.key, Op::In, Value::Array(list))
+        push_list(self.owner, self.key, Op::In, values.into_iter().map(Into::<String>::into))
     }
     /// `nin`: the field equals none of `values`.
     pub fn nin<I>(self, values: I) -> W
@@ -389,11 +447,7 @@ impl<W: Filter> TextField<W> {
         I: IntoIterator,
         I::Item: Into<String>,
     {
-        let list = values
-            .into_iter()
-            .map(|v| Value::String(v.into()))
-            .collect();
-        push(self.owner, self.key, Op::Nin, Value::Array(list))
+        push_list(self.owner, self.key, Op::Nin, values.into_iter().map(Into::<String>::into))
     }
 }
 
@@ -405,27 +459,27 @@ field_struct! {
 impl<W: Filter, T: Serialize> NumberField<W, T> {
     /// `==`
     pub fn eq(self, value: impl Into<T>) -> W {
-        push(self.owner, self.key, Op::Eq, to_value(value.into()))
+        push(self.owner, self.key, Op::Eq, &value.into())
     }
     /// `!=`
     pub fn ne(self, value: impl Into<T>) -> W {
-        push(self.owner, self.key, Op::Ne, to_value(value.into()))
+        push(self.owner, self.key, Op::Ne, &value.into())
     }
     /// `>`
     pub fn gt(self, value: impl Into<T>) -> W {
-        push(self.owner, self.key, Op::Gt, to_value(value.into()))
+        push(self.owner, self.key, Op::Gt, &value.into())
     }
     /// `>=`
     pub fn gte(self, value: impl Into<T>) -> W {
-        push(self.owner, self.key, Op::Gte, to_value(value.into()))
+        push(self.owner, self.key, Op::Gte, &value.into())
     }
     /// `<`
     pub fn lt(self, value: impl Into<T>) -> W {
-        push(self.owner, self.key, Op::Lt, to_value(value.into()))
+        push(self.owner, self.key, Op::Lt, &value.into())
     }
     /// `<=`
     pub fn lte(self, value: impl Into<T>) -> W {
-        push(self.owner, self.key, Op::Lte, to_value(value.into()))
+        push(self.owner, self.key, Op::Lte, &value.into())
     }
     /// `in`: the field equals one of `values`.
     pub fn is_in<I>(self, values: I) -> W
@@ -433,8 +487,7 @@ impl<W: Filter, T: Serialize> NumberField<W, T> {
         I: IntoIterator,
         I::Item: Into<T>,
     {
-        let list = values.into_iter().map(|v| to_value(v.into())).collect();
-        push(self.owner, self.key, Op::In, Value::Array(list))
+        push_list(self.owner, self.key, Op::In, values.into_iter().map(Into::<T>::into))
     }
     /// `nin`: the field equals none of `values`.
     pub fn nin<I>(self, values: I) -> W
@@ -442,8 +495,7 @@ impl<W: Filter, T: Serialize> NumberField<W, T> {
         I: IntoIterator,
         I::Item: Into<T>,
     {
-        let list = values.into_iter().map(|v| to_value(v.into())).collect();
-        push(self.owner, self.key, Op::Nin, Value::Array(list))
+        push_list(self.owner, self.key, Op::Nin, values.into_iter().map(Into::<T>::into))
     }
 }
 
@@ -456,27 +508,27 @@ field_struct! {
 impl<W: Filter> TimeField<W> {
     /// `==`
     pub fn eq(self, value: impl Into<DateTime<FixedOffset>>) -> W {
-        push(self.owner, self.key, Op::Eq, time_value(value))
+        push(self.owner, self.key, Op::Eq, &time(value))
     }
     /// `!=`
     pub fn ne(self, value: impl Into<DateTime<FixedOffset>>) -> W {
-        push(self.owner, self.key, Op::Ne, time_value(value))
+        push(self.owner, self.key, Op::Ne, &time(value))
     }
     /// `>`: after `value`.
     pub fn gt(self, value: impl Into<DateTime<FixedOffset>>) -> W {
-        push(self.owner, self.key, Op::Gt, time_value(value))
+        push(self.owner, self.key, Op::Gt, &time(value))
     }
     /// `>=`: at or after `value`.
     pub fn gte(self, value: impl Into<DateTime<FixedOffset>>) -> W {
-        push(self.owner, self.key, Op::Gte, time_value(value))
+        push(self.owner, self.key, Op::Gte, &time(value))
     }
     /// `<`: before `value`.
     pub fn lt(self, value: impl Into<DateTime<FixedOffset>>) -> W {
-        push(self.owner, self.key, Op::Lt, time_value(value))
+        push(self.owner, self.key, Op::Lt, &time(value))
     }
     /// `<=`: at or before `value`.
     pub fn lte(self, value: impl Into<DateTime<FixedOffset>>) -> W {
-        push(self.owner, self.key, Op::Lte, time_value(value))
+        push(self.owner, self.key, Op::Lte, &time(value))
     }
     /// `in`: the field equals one of `values`.
     pub fn is_in<I>(self, values: I) -> W
@@ -484,8 +536,7 @@ impl<W: Filter> TimeField<W> {
         I: IntoIterator,
         I::Item: Into<DateTime<FixedOffset>>,
     {
-        let list = values.into_iter().map(time_value).collect();
-        push(self.owner, self.key, Op::In, Value::Array(list))
+        push_list(self.owner, self.key, Op::In, values.into_iter().map(time))
     }
     /// `nin`: the field equals none of `values`.
     pub fn nin<I>(self, values: I) -> W
@@ -493,8 +544,7 @@ impl<W: Filter> TimeField<W> {
         I: IntoIterator,
         I::Item: Into<DateTime<FixedOffset>>,
     {
-        let list = values.into_iter().map(time_value).collect();
-        push(self.owner, self.key, Op::Nin, Value::Array(list))
+        push_list(self.owner, self.key, Op::Nin, values.into_iter().map(time))
     }
 }
 
@@ -506,11 +556,11 @@ field_struct! {
 impl<W: Filter> BoolField<W> {
     /// `==`
     pub fn eq(self, value: bool) -> W {
-        push(self.owner, self.key, Op::Eq, Value::Bool(value))
+        push(self.owner, self.key, Op::Eq, &value)
     }
     /// `!=`
     pub fn ne(self, value: bool) -> W {
-        push(self.owner, self.key, Op::Ne, Value::Bool(value))
+        push(self.owner, self.key, Op::Ne, &value)
     }
 }
 
@@ -525,21 +575,19 @@ impl<W: Filter, T: Serialize> ValueField<W, T> {
 
     /// `==`
     pub fn eq(self, value: T) -> W {
-        push(self.owner, self.key, Op::Eq, to_value(value))
+        push(self.owner, self.key, Op::Eq, &value)
     }
     /// `!=`
     pub fn ne(self, value: T) -> W {
-        push(self.owner, self.key, Op::Ne, to_value(value))
+        push(self.owner, self.key, Op::Ne, &value)
     }
     /// `in`: the field equals one of `values`.
     pub fn is_in(self, values: impl IntoIterator<Item = T>) -> W {
-        let list = values.into_iter().map(to_value).collect();
-        push(self.owner, self.key, Op::In, Value::Array(list))
+        push_list(self.owner, self.key, Op::In, values)
     }
     /// `nin`: the field equals none of `values`.
     pub fn nin(self, values: impl IntoIterator<Item = T>) -> W {
-        let list = values.into_iter().map(to_value).collect();
-        push(self.owner, self.key, Op::Nin, Value::Array(list))
+        push_list(self.owner, self.key, Op::Nin, values)
     }
 }
 
@@ -705,6 +753,29 @@ mod tests {
         let w = Where::default().score().gte(1).score().gte(2);
         assert_eq!(w.0.len(), 1);
         assert_eq!(w.0.to_json(Casing::Snake), json!({"score": {">=": 2.0}}));
+    }
+
+    #[test]
+    fn values_are_kept_as_json_text() {
+        let a = Where::default().score().gte(1).score().gte(2);
+        let b = Where::default().score().gte(2);
+        // The replaced value's text stays in the buffer, unused: it changes nothing.
+        assert_eq!(a.0, b.0);
+        assert_eq!(a.0.iter().collect::<Vec<_>>(), vec![("score", Op::Gte, "2.0")]);
+        assert_eq!(
+            a.0.values().collect::<Vec<_>>(),
+            vec![("score", Op::Gte, json!(2.0))]
+        );
+        assert_eq!(format!("{:?}", a.0), r#"[("score", Gte, "2.0")]"#);
+        let w = Where::default()
+            .q()
+            .eq("say \"hi\" \u{e9}")
+            .state()
+            .nin([State::Opened, State::Started]);
+        assert_eq!(
+            w.0.to_json_string(Casing::Snake),
+            r#"{"q":"say \"hi\" é","state":{"nin":["opened","started"]}}"#
+        );
     }
 
     #[test]

@@ -196,10 +196,10 @@ impl Compiled {
     pub(crate) fn new(conditions: &Conditions, tag: Option<&str>) -> Compiled {
         Compiled(
             conditions
-                .iter()
+                .values()
                 .map(|(key, op, value)| {
                     let path = (key != "q").then(|| KeyPath::tagged(key, tag));
-                    (path, op, value.clone())
+                    (path, op, value)
                 })
                 .collect(),
         )

@@ -636,27 +636,27 @@ impl Where {
             .map_err(|e| format!("`where` is not JSON: {e}"))?;
         let conditions = crate::filter::Conditions::from_json(&json)?;
         let mut w = Self::new();
-        for (key, op, value) in conditions.iter() {
+        for (key, op, value) in conditions.values() {
             w = match key {
                 "title" => {
                     match op {
                         Op::Eq => {
-                            w.title().eq(crate::replay::from_json::<String>(value)?)
+                            w.title().eq(crate::replay::from_json::<String>(&value)?)
                         }
                         Op::Ne => {
-                            w.title().ne(crate::replay::from_json::<String>(value)?)
+                            w.title().ne(crate::replay::from_json::<String>(&value)?)
                         }
                         Op::Contains => {
                             w.title()
-                                .contains(crate::replay::from_json::<String>(value)?)
+                                .contains(crate::replay::from_json::<String>(&value)?)
                         }
                         Op::In => {
                             w.title()
-                                .is_in(crate::replay::from_json_list::<String>(value)?)
+                                .is_in(crate::replay::from_json_list::<String>(&value)?)
                         }
                         Op::Nin => {
                             w.title()
-                                .nin(crate::replay::from_json_list::<String>(value)?)
+                                .nin(crate::replay::from_json_list::<String>(&value)?)
                         }
                         #[allow(unreachable_patterns)]
                         other => {
@@ -671,18 +671,22 @@ impl Where {
                 "state" => {
                     match op {
                         Op::Eq => {
-                            w.state().eq(crate::replay::from_json::<CohortState>(value)?)
+                            w.state()
+                                .eq(crate::replay::from_json::<CohortState>(&value)?)
                         }
                         Op::Ne => {
-                            w.state().ne(crate::replay::from_json::<CohortState>(value)?)
+                            w.state()
+                                .ne(crate::replay::from_json::<CohortState>(&value)?)
                         }
                         Op::In => {
                             w.state()
-                                .is_in(crate::replay::from_json_list::<CohortState>(value)?)
+                                .is_in(
+                                    crate::replay::from_json_list::<CohortState>(&value)?,
+                                )
                         }
                         Op::Nin => {
                             w.state()
-                                .nin(crate::replay::from_json_list::<CohortState>(value)?)
+                                .nin(crate::replay::from_json_list::<CohortState>(&value)?)
                         }
                         #[allow(unreachable_patterns)]
                         other => {
@@ -698,22 +702,22 @@ impl Where {
                     match op {
                         Op::Eq => {
                             w.id()
-                                .eq(crate::replay::from_json::<AssessmentCohortId>(value)?)
+                                .eq(crate::replay::from_json::<AssessmentCohortId>(&value)?)
                         }
                         Op::Ne => {
                             w.id()
-                                .ne(crate::replay::from_json::<AssessmentCohortId>(value)?)
+                                .ne(crate::replay::from_json::<AssessmentCohortId>(&value)?)
                         }
                         Op::In => {
                             w.id()
                                 .is_in(
-                                    crate::replay::from_json_list::<AssessmentCohortId>(value)?,
+                                    crate::replay::from_json_list::<AssessmentCohortId>(&value)?,
                                 )
                         }
                         Op::Nin => {
                             w.id()
                                 .nin(
-                                    crate::replay::from_json_list::<AssessmentCohortId>(value)?,
+                                    crate::replay::from_json_list::<AssessmentCohortId>(&value)?,
                                 )
                         }
                         #[allow(unreachable_patterns)]
@@ -731,7 +735,7 @@ impl Where {
                                 .eq(
                                     crate::replay::from_json::<
                                         crate::team_candidates::TeamCandidateId,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::Ne => {
@@ -739,7 +743,7 @@ impl Where {
                                 .ne(
                                     crate::replay::from_json::<
                                         crate::team_candidates::TeamCandidateId,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::In => {
@@ -747,7 +751,7 @@ impl Where {
                                 .is_in(
                                     crate::replay::from_json_list::<
                                         crate::team_candidates::TeamCandidateId,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::Nin => {
@@ -755,7 +759,7 @@ impl Where {
                                 .nin(
                                     crate::replay::from_json_list::<
                                         crate::team_candidates::TeamCandidateId,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         #[allow(unreachable_patterns)]
@@ -776,7 +780,7 @@ impl Where {
                                 .eq(
                                     crate::replay::from_json::<
                                         chrono::DateTime<chrono::FixedOffset>,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::Ne => {
@@ -784,7 +788,7 @@ impl Where {
                                 .ne(
                                     crate::replay::from_json::<
                                         chrono::DateTime<chrono::FixedOffset>,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::Gt => {
@@ -792,7 +796,7 @@ impl Where {
                                 .gt(
                                     crate::replay::from_json::<
                                         chrono::DateTime<chrono::FixedOffset>,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::Gte => {
@@ -800,7 +804,7 @@ impl Where {
                                 .gte(
                                     crate::replay::from_json::<
                                         chrono::DateTime<chrono::FixedOffset>,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::Lt => {
@@ -808,7 +812,7 @@ impl Where {
                                 .lt(
                                     crate::replay::from_json::<
                                         chrono::DateTime<chrono::FixedOffset>,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::Lte => {
@@ -816,7 +820,7 @@ impl Where {
                                 .lte(
                                     crate::replay::from_json::<
                                         chrono::DateTime<chrono::FixedOffset>,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::In => {
@@ -824,7 +828,7 @@ impl Where {
                                 .is_in(
                                     crate::replay::from_json_list::<
                                         chrono::DateTime<chrono::FixedOffset>,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::Nin => {
@@ -832,7 +836,7 @@ impl Where {
                                 .nin(
                                     crate::replay::from_json_list::<
                                         chrono::DateTime<chrono::FixedOffset>,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         #[allow(unreachable_patterns)]
@@ -852,7 +856,7 @@ impl Where {
                                 .eq(
                                     crate::replay::from_json::<
                                         chrono::DateTime<chrono::FixedOffset>,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::Ne => {
@@ -860,7 +864,7 @@ impl Where {
                                 .ne(
                                     crate::replay::from_json::<
                                         chrono::DateTime<chrono::FixedOffset>,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::Gt => {
@@ -868,7 +872,7 @@ impl Where {
                                 .gt(
                                     crate::replay::from_json::<
                                         chrono::DateTime<chrono::FixedOffset>,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::Gte => {
@@ -876,7 +880,7 @@ impl Where {
                                 .gte(
                                     crate::replay::from_json::<
                                         chrono::DateTime<chrono::FixedOffset>,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::Lt => {
@@ -884,7 +888,7 @@ impl Where {
                                 .lt(
                                     crate::replay::from_json::<
                                         chrono::DateTime<chrono::FixedOffset>,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::Lte => {
@@ -892,7 +896,7 @@ impl Where {
                                 .lte(
                                     crate::replay::from_json::<
                                         chrono::DateTime<chrono::FixedOffset>,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::In => {
@@ -900,7 +904,7 @@ impl Where {
                                 .is_in(
                                     crate::replay::from_json_list::<
                                         chrono::DateTime<chrono::FixedOffset>,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::Nin => {
@@ -908,7 +912,7 @@ impl Where {
                                 .nin(
                                     crate::replay::from_json_list::<
                                         chrono::DateTime<chrono::FixedOffset>,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         #[allow(unreachable_patterns)]

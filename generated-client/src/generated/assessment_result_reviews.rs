@@ -538,7 +538,7 @@ impl Where {
             .map_err(|e| format!("`where` is not JSON: {e}"))?;
         let conditions = crate::filter::Conditions::from_json(&json)?;
         let mut w = Self::new();
-        for (key, op, value) in conditions.iter() {
+        for (key, op, value) in conditions.values() {
             w = match key {
                 "assessment_id" => {
                     match op {
@@ -547,7 +547,7 @@ impl Where {
                                 .eq(
                                     crate::replay::from_json::<
                                         crate::assessments::AssessmentId,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::Ne => {
@@ -555,7 +555,7 @@ impl Where {
                                 .ne(
                                     crate::replay::from_json::<
                                         crate::assessments::AssessmentId,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::In => {
@@ -563,7 +563,7 @@ impl Where {
                                 .is_in(
                                     crate::replay::from_json_list::<
                                         crate::assessments::AssessmentId,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::Nin => {
@@ -571,7 +571,7 @@ impl Where {
                                 .nin(
                                     crate::replay::from_json_list::<
                                         crate::assessments::AssessmentId,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         #[allow(unreachable_patterns)]
@@ -592,7 +592,7 @@ impl Where {
                                 .eq(
                                     crate::replay::from_json::<
                                         crate::team_candidates::TeamCandidateId,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::Ne => {
@@ -600,7 +600,7 @@ impl Where {
                                 .ne(
                                     crate::replay::from_json::<
                                         crate::team_candidates::TeamCandidateId,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::In => {
@@ -608,7 +608,7 @@ impl Where {
                                 .is_in(
                                     crate::replay::from_json_list::<
                                         crate::team_candidates::TeamCandidateId,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::Nin => {
@@ -616,7 +616,7 @@ impl Where {
                                 .nin(
                                     crate::replay::from_json_list::<
                                         crate::team_candidates::TeamCandidateId,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         #[allow(unreachable_patterns)]
@@ -634,23 +634,23 @@ impl Where {
                     match op {
                         Op::Eq => {
                             w.candidate_id()
-                                .eq(crate::replay::from_json::<String>(value)?)
+                                .eq(crate::replay::from_json::<String>(&value)?)
                         }
                         Op::Ne => {
                             w.candidate_id()
-                                .ne(crate::replay::from_json::<String>(value)?)
+                                .ne(crate::replay::from_json::<String>(&value)?)
                         }
                         Op::Contains => {
                             w.candidate_id()
-                                .contains(crate::replay::from_json::<String>(value)?)
+                                .contains(crate::replay::from_json::<String>(&value)?)
                         }
                         Op::In => {
                             w.candidate_id()
-                                .is_in(crate::replay::from_json_list::<String>(value)?)
+                                .is_in(crate::replay::from_json_list::<String>(&value)?)
                         }
                         Op::Nin => {
                             w.candidate_id()
-                                .nin(crate::replay::from_json_list::<String>(value)?)
+                                .nin(crate::replay::from_json_list::<String>(&value)?)
                         }
                         #[allow(unreachable_patterns)]
                         other => {
@@ -670,7 +670,7 @@ impl Where {
                                 .eq(
                                     crate::replay::from_json::<
                                         crate::assessment_results::AssessmentResultId,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::Ne => {
@@ -678,7 +678,7 @@ impl Where {
                                 .ne(
                                     crate::replay::from_json::<
                                         crate::assessment_results::AssessmentResultId,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::In => {
@@ -686,7 +686,7 @@ impl Where {
                                 .is_in(
                                     crate::replay::from_json_list::<
                                         crate::assessment_results::AssessmentResultId,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::Nin => {
@@ -694,7 +694,7 @@ impl Where {
                                 .nin(
                                     crate::replay::from_json_list::<
                                         crate::assessment_results::AssessmentResultId,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         #[allow(unreachable_patterns)]
@@ -715,7 +715,7 @@ impl Where {
                                 .eq(
                                     crate::replay::from_json::<
                                         crate::team_members::TeamMemberId,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::Ne => {
@@ -723,7 +723,7 @@ impl Where {
                                 .ne(
                                     crate::replay::from_json::<
                                         crate::team_members::TeamMemberId,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::In => {
@@ -731,7 +731,7 @@ impl Where {
                                 .is_in(
                                     crate::replay::from_json_list::<
                                         crate::team_members::TeamMemberId,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::Nin => {
@@ -739,7 +739,7 @@ impl Where {
                                 .nin(
                                     crate::replay::from_json_list::<
                                         crate::team_members::TeamMemberId,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         #[allow(unreachable_patterns)]
@@ -756,18 +756,22 @@ impl Where {
                 "state" => {
                     match op {
                         Op::Eq => {
-                            w.state().eq(crate::replay::from_json::<ReviewState>(value)?)
+                            w.state()
+                                .eq(crate::replay::from_json::<ReviewState>(&value)?)
                         }
                         Op::Ne => {
-                            w.state().ne(crate::replay::from_json::<ReviewState>(value)?)
+                            w.state()
+                                .ne(crate::replay::from_json::<ReviewState>(&value)?)
                         }
                         Op::In => {
                             w.state()
-                                .is_in(crate::replay::from_json_list::<ReviewState>(value)?)
+                                .is_in(
+                                    crate::replay::from_json_list::<ReviewState>(&value)?,
+                                )
                         }
                         Op::Nin => {
                             w.state()
-                                .nin(crate::replay::from_json_list::<ReviewState>(value)?)
+                                .nin(crate::replay::from_json_list::<ReviewState>(&value)?)
                         }
                         #[allow(unreachable_patterns)]
                         other => {
@@ -784,13 +788,17 @@ impl Where {
                         Op::Eq => {
                             w.id()
                                 .eq(
-                                    crate::replay::from_json::<AssessmentResultReviewId>(value)?,
+                                    crate::replay::from_json::<
+                                        AssessmentResultReviewId,
+                                    >(&value)?,
                                 )
                         }
                         Op::Ne => {
                             w.id()
                                 .ne(
-                                    crate::replay::from_json::<AssessmentResultReviewId>(value)?,
+                                    crate::replay::from_json::<
+                                        AssessmentResultReviewId,
+                                    >(&value)?,
                                 )
                         }
                         Op::In => {
@@ -798,7 +806,7 @@ impl Where {
                                 .is_in(
                                     crate::replay::from_json_list::<
                                         AssessmentResultReviewId,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::Nin => {
@@ -806,7 +814,7 @@ impl Where {
                                 .nin(
                                     crate::replay::from_json_list::<
                                         AssessmentResultReviewId,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         #[allow(unreachable_patterns)]
@@ -824,7 +832,7 @@ impl Where {
                                 .eq(
                                     crate::replay::from_json::<
                                         chrono::DateTime<chrono::FixedOffset>,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::Ne => {
@@ -832,7 +840,7 @@ impl Where {
                                 .ne(
                                     crate::replay::from_json::<
                                         chrono::DateTime<chrono::FixedOffset>,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::Gt => {
@@ -840,7 +848,7 @@ impl Where {
                                 .gt(
                                     crate::replay::from_json::<
                                         chrono::DateTime<chrono::FixedOffset>,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::Gte => {
@@ -848,7 +856,7 @@ impl Where {
                                 .gte(
                                     crate::replay::from_json::<
                                         chrono::DateTime<chrono::FixedOffset>,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::Lt => {
@@ -856,7 +864,7 @@ impl Where {
                                 .lt(
                                     crate::replay::from_json::<
                                         chrono::DateTime<chrono::FixedOffset>,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::Lte => {
@@ -864,7 +872,7 @@ impl Where {
                                 .lte(
                                     crate::replay::from_json::<
                                         chrono::DateTime<chrono::FixedOffset>,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::In => {
@@ -872,7 +880,7 @@ impl Where {
                                 .is_in(
                                     crate::replay::from_json_list::<
                                         chrono::DateTime<chrono::FixedOffset>,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::Nin => {
@@ -880,7 +888,7 @@ impl Where {
                                 .nin(
                                     crate::replay::from_json_list::<
                                         chrono::DateTime<chrono::FixedOffset>,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         #[allow(unreachable_patterns)]

@@ -1830,7 +1830,7 @@ impl Where {
             .map_err(|e| format!("`where` is not JSON: {e}"))?;
         let conditions = crate::filter::Conditions::from_json(&json)?;
         let mut w = Self::new();
-        for (key, op, value) in conditions.iter() {
+        for (key, op, value) in conditions.values() {
             w = match key {
                 "updated_at" => {
                     match op {
@@ -1839,7 +1839,7 @@ impl Where {
                                 .eq(
                                     crate::replay::from_json::<
                                         chrono::DateTime<chrono::FixedOffset>,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::Ne => {
@@ -1847,7 +1847,7 @@ impl Where {
                                 .ne(
                                     crate::replay::from_json::<
                                         chrono::DateTime<chrono::FixedOffset>,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::Gt => {
@@ -1855,7 +1855,7 @@ impl Where {
                                 .gt(
                                     crate::replay::from_json::<
                                         chrono::DateTime<chrono::FixedOffset>,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::Gte => {
@@ -1863,7 +1863,7 @@ impl Where {
                                 .gte(
                                     crate::replay::from_json::<
                                         chrono::DateTime<chrono::FixedOffset>,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::Lt => {
@@ -1871,7 +1871,7 @@ impl Where {
                                 .lt(
                                     crate::replay::from_json::<
                                         chrono::DateTime<chrono::FixedOffset>,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::Lte => {
@@ -1879,7 +1879,7 @@ impl Where {
                                 .lte(
                                     crate::replay::from_json::<
                                         chrono::DateTime<chrono::FixedOffset>,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::In => {
@@ -1887,7 +1887,7 @@ impl Where {
                                 .is_in(
                                     crate::replay::from_json_list::<
                                         chrono::DateTime<chrono::FixedOffset>,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::Nin => {
@@ -1895,7 +1895,7 @@ impl Where {
                                 .nin(
                                     crate::replay::from_json_list::<
                                         chrono::DateTime<chrono::FixedOffset>,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         #[allow(unreachable_patterns)]
@@ -1915,7 +1915,7 @@ impl Where {
                                 .eq(
                                     crate::replay::from_json::<
                                         chrono::DateTime<chrono::FixedOffset>,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::Ne => {
@@ -1923,7 +1923,7 @@ impl Where {
                                 .ne(
                                     crate::replay::from_json::<
                                         chrono::DateTime<chrono::FixedOffset>,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::Gt => {
@@ -1931,7 +1931,7 @@ impl Where {
                                 .gt(
                                     crate::replay::from_json::<
                                         chrono::DateTime<chrono::FixedOffset>,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::Gte => {
@@ -1939,7 +1939,7 @@ impl Where {
                                 .gte(
                                     crate::replay::from_json::<
                                         chrono::DateTime<chrono::FixedOffset>,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::Lt => {
@@ -1947,7 +1947,7 @@ impl Where {
                                 .lt(
                                     crate::replay::from_json::<
                                         chrono::DateTime<chrono::FixedOffset>,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::Lte => {
@@ -1955,7 +1955,7 @@ impl Where {
                                 .lte(
                                     crate::replay::from_json::<
                                         chrono::DateTime<chrono::FixedOffset>,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::In => {
@@ -1963,7 +1963,7 @@ impl Where {
                                 .is_in(
                                     crate::replay::from_json_list::<
                                         chrono::DateTime<chrono::FixedOffset>,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::Nin => {
@@ -1971,7 +1971,7 @@ impl Where {
                                 .nin(
                                     crate::replay::from_json_list::<
                                         chrono::DateTime<chrono::FixedOffset>,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         #[allow(unreachable_patterns)]
@@ -1991,7 +1991,7 @@ impl Where {
                                 .eq(
                                     crate::replay::from_json::<
                                         crate::types::AssessmentResultState,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::Ne => {
@@ -1999,7 +1999,7 @@ impl Where {
                                 .ne(
                                     crate::replay::from_json::<
                                         crate::types::AssessmentResultState,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::In => {
@@ -2007,7 +2007,7 @@ impl Where {
                                 .is_in(
                                     crate::replay::from_json_list::<
                                         crate::types::AssessmentResultState,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::Nin => {
@@ -2015,7 +2015,7 @@ impl Where {
                                 .nin(
                                     crate::replay::from_json_list::<
                                         crate::types::AssessmentResultState,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         #[allow(unreachable_patterns)]
@@ -2030,17 +2030,22 @@ impl Where {
                 }
                 "score" => {
                     match op {
-                        Op::Eq => w.score().eq(crate::replay::from_json::<f64>(value)?),
-                        Op::Ne => w.score().ne(crate::replay::from_json::<f64>(value)?),
-                        Op::Gt => w.score().gt(crate::replay::from_json::<f64>(value)?),
-                        Op::Gte => w.score().gte(crate::replay::from_json::<f64>(value)?),
-                        Op::Lt => w.score().lt(crate::replay::from_json::<f64>(value)?),
-                        Op::Lte => w.score().lte(crate::replay::from_json::<f64>(value)?),
+                        Op::Eq => w.score().eq(crate::replay::from_json::<f64>(&value)?),
+                        Op::Ne => w.score().ne(crate::replay::from_json::<f64>(&value)?),
+                        Op::Gt => w.score().gt(crate::replay::from_json::<f64>(&value)?),
+                        Op::Gte => {
+                            w.score().gte(crate::replay::from_json::<f64>(&value)?)
+                        }
+                        Op::Lt => w.score().lt(crate::replay::from_json::<f64>(&value)?),
+                        Op::Lte => {
+                            w.score().lte(crate::replay::from_json::<f64>(&value)?)
+                        }
                         Op::In => {
-                            w.score().is_in(crate::replay::from_json_list::<f64>(value)?)
+                            w.score()
+                                .is_in(crate::replay::from_json_list::<f64>(&value)?)
                         }
                         Op::Nin => {
-                            w.score().nin(crate::replay::from_json_list::<f64>(value)?)
+                            w.score().nin(crate::replay::from_json_list::<f64>(&value)?)
                         }
                         #[allow(unreachable_patterns)]
                         other => {
@@ -2055,10 +2060,12 @@ impl Where {
                 "current_take" => {
                     match op {
                         Op::Eq => {
-                            w.current_take().eq(crate::replay::from_json::<bool>(value)?)
+                            w.current_take()
+                                .eq(crate::replay::from_json::<bool>(&value)?)
                         }
                         Op::Ne => {
-                            w.current_take().ne(crate::replay::from_json::<bool>(value)?)
+                            w.current_take()
+                                .ne(crate::replay::from_json::<bool>(&value)?)
                         }
                         #[allow(unreachable_patterns)]
                         other => {
@@ -2075,22 +2082,22 @@ impl Where {
                     match op {
                         Op::Eq => {
                             w.id()
-                                .eq(crate::replay::from_json::<AssessmentResultId>(value)?)
+                                .eq(crate::replay::from_json::<AssessmentResultId>(&value)?)
                         }
                         Op::Ne => {
                             w.id()
-                                .ne(crate::replay::from_json::<AssessmentResultId>(value)?)
+                                .ne(crate::replay::from_json::<AssessmentResultId>(&value)?)
                         }
                         Op::In => {
                             w.id()
                                 .is_in(
-                                    crate::replay::from_json_list::<AssessmentResultId>(value)?,
+                                    crate::replay::from_json_list::<AssessmentResultId>(&value)?,
                                 )
                         }
                         Op::Nin => {
                             w.id()
                                 .nin(
-                                    crate::replay::from_json_list::<AssessmentResultId>(value)?,
+                                    crate::replay::from_json_list::<AssessmentResultId>(&value)?,
                                 )
                         }
                         #[allow(unreachable_patterns)]
@@ -2104,22 +2111,22 @@ impl Where {
                 "labels" => {
                     match op {
                         Op::Eq => {
-                            w.labels().eq(crate::replay::from_json::<String>(value)?)
+                            w.labels().eq(crate::replay::from_json::<String>(&value)?)
                         }
                         Op::Ne => {
-                            w.labels().ne(crate::replay::from_json::<String>(value)?)
+                            w.labels().ne(crate::replay::from_json::<String>(&value)?)
                         }
                         Op::Contains => {
                             w.labels()
-                                .contains(crate::replay::from_json::<String>(value)?)
+                                .contains(crate::replay::from_json::<String>(&value)?)
                         }
                         Op::In => {
                             w.labels()
-                                .is_in(crate::replay::from_json_list::<String>(value)?)
+                                .is_in(crate::replay::from_json_list::<String>(&value)?)
                         }
                         Op::Nin => {
                             w.labels()
-                                .nin(crate::replay::from_json_list::<String>(value)?)
+                                .nin(crate::replay::from_json_list::<String>(&value)?)
                         }
                         #[allow(unreachable_patterns)]
                         other => {
@@ -2138,7 +2145,7 @@ impl Where {
                                 .eq(
                                     crate::replay::from_json::<
                                         crate::team_candidates::TeamCandidateId,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::Ne => {
@@ -2146,7 +2153,7 @@ impl Where {
                                 .ne(
                                     crate::replay::from_json::<
                                         crate::team_candidates::TeamCandidateId,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::In => {
@@ -2154,7 +2161,7 @@ impl Where {
                                 .is_in(
                                     crate::replay::from_json_list::<
                                         crate::team_candidates::TeamCandidateId,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::Nin => {
@@ -2162,7 +2169,7 @@ impl Where {
                                 .nin(
                                     crate::replay::from_json_list::<
                                         crate::team_candidates::TeamCandidateId,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         #[allow(unreachable_patterns)]

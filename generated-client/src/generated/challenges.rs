@@ -2320,27 +2320,29 @@ impl Where {
             .map_err(|e| format!("`where` is not JSON: {e}"))?;
         let conditions = crate::filter::Conditions::from_json(&json)?;
         let mut w = Self::new();
-        for (key, op, value) in conditions.iter() {
+        for (key, op, value) in conditions.values() {
             w = match key {
                 "_type" => {
                     match op {
                         Op::Eq => {
                             w.kind()
-                                .eq(crate::replay::from_json::<ChallengeType>(value)?)
+                                .eq(crate::replay::from_json::<ChallengeType>(&value)?)
                         }
                         Op::Ne => {
                             w.kind()
-                                .ne(crate::replay::from_json::<ChallengeType>(value)?)
+                                .ne(crate::replay::from_json::<ChallengeType>(&value)?)
                         }
                         Op::In => {
                             w.kind()
                                 .is_in(
-                                    crate::replay::from_json_list::<ChallengeType>(value)?,
+                                    crate::replay::from_json_list::<ChallengeType>(&value)?,
                                 )
                         }
                         Op::Nin => {
                             w.kind()
-                                .nin(crate::replay::from_json_list::<ChallengeType>(value)?)
+                                .nin(
+                                    crate::replay::from_json_list::<ChallengeType>(&value)?,
+                                )
                         }
                         #[allow(unreachable_patterns)]
                         other => {
@@ -2355,22 +2357,22 @@ impl Where {
                 "title" => {
                     match op {
                         Op::Eq => {
-                            w.title().eq(crate::replay::from_json::<String>(value)?)
+                            w.title().eq(crate::replay::from_json::<String>(&value)?)
                         }
                         Op::Ne => {
-                            w.title().ne(crate::replay::from_json::<String>(value)?)
+                            w.title().ne(crate::replay::from_json::<String>(&value)?)
                         }
                         Op::Contains => {
                             w.title()
-                                .contains(crate::replay::from_json::<String>(value)?)
+                                .contains(crate::replay::from_json::<String>(&value)?)
                         }
                         Op::In => {
                             w.title()
-                                .is_in(crate::replay::from_json_list::<String>(value)?)
+                                .is_in(crate::replay::from_json_list::<String>(&value)?)
                         }
                         Op::Nin => {
                             w.title()
-                                .nin(crate::replay::from_json_list::<String>(value)?)
+                                .nin(crate::replay::from_json_list::<String>(&value)?)
                         }
                         #[allow(unreachable_patterns)]
                         other => {
@@ -2386,22 +2388,22 @@ impl Where {
                     match op {
                         Op::Eq => {
                             w.state()
-                                .eq(crate::replay::from_json::<ChallengeState>(value)?)
+                                .eq(crate::replay::from_json::<ChallengeState>(&value)?)
                         }
                         Op::Ne => {
                             w.state()
-                                .ne(crate::replay::from_json::<ChallengeState>(value)?)
+                                .ne(crate::replay::from_json::<ChallengeState>(&value)?)
                         }
                         Op::In => {
                             w.state()
                                 .is_in(
-                                    crate::replay::from_json_list::<ChallengeState>(value)?,
+                                    crate::replay::from_json_list::<ChallengeState>(&value)?,
                                 )
                         }
                         Op::Nin => {
                             w.state()
                                 .nin(
-                                    crate::replay::from_json_list::<ChallengeState>(value)?,
+                                    crate::replay::from_json_list::<ChallengeState>(&value)?,
                                 )
                         }
                         #[allow(unreachable_patterns)]
@@ -2417,18 +2419,20 @@ impl Where {
                 "id" => {
                     match op {
                         Op::Eq => {
-                            w.id().eq(crate::replay::from_json::<ChallengeId>(value)?)
+                            w.id().eq(crate::replay::from_json::<ChallengeId>(&value)?)
                         }
                         Op::Ne => {
-                            w.id().ne(crate::replay::from_json::<ChallengeId>(value)?)
+                            w.id().ne(crate::replay::from_json::<ChallengeId>(&value)?)
                         }
                         Op::In => {
                             w.id()
-                                .is_in(crate::replay::from_json_list::<ChallengeId>(value)?)
+                                .is_in(
+                                    crate::replay::from_json_list::<ChallengeId>(&value)?,
+                                )
                         }
                         Op::Nin => {
                             w.id()
-                                .nin(crate::replay::from_json_list::<ChallengeId>(value)?)
+                                .nin(crate::replay::from_json_list::<ChallengeId>(&value)?)
                         }
                         #[allow(unreachable_patterns)]
                         other => {
@@ -2440,7 +2444,7 @@ impl Where {
                 }
                 "q" => {
                     match op {
-                        Op::Eq => w.q(crate::replay::from_json::<String>(value)?),
+                        Op::Eq => w.q(crate::replay::from_json::<String>(&value)?),
                         other => {
                             return Err(
                                 format!("`{}` cannot be used with `{}`", other.wire(), "q"),
@@ -2451,30 +2455,30 @@ impl Where {
                 "difficulty" => {
                     match op {
                         Op::Eq => {
-                            w.difficulty().eq(crate::replay::from_json::<i64>(value)?)
+                            w.difficulty().eq(crate::replay::from_json::<i64>(&value)?)
                         }
                         Op::Ne => {
-                            w.difficulty().ne(crate::replay::from_json::<i64>(value)?)
+                            w.difficulty().ne(crate::replay::from_json::<i64>(&value)?)
                         }
                         Op::Gt => {
-                            w.difficulty().gt(crate::replay::from_json::<i64>(value)?)
+                            w.difficulty().gt(crate::replay::from_json::<i64>(&value)?)
                         }
                         Op::Gte => {
-                            w.difficulty().gte(crate::replay::from_json::<i64>(value)?)
+                            w.difficulty().gte(crate::replay::from_json::<i64>(&value)?)
                         }
                         Op::Lt => {
-                            w.difficulty().lt(crate::replay::from_json::<i64>(value)?)
+                            w.difficulty().lt(crate::replay::from_json::<i64>(&value)?)
                         }
                         Op::Lte => {
-                            w.difficulty().lte(crate::replay::from_json::<i64>(value)?)
+                            w.difficulty().lte(crate::replay::from_json::<i64>(&value)?)
                         }
                         Op::In => {
                             w.difficulty()
-                                .is_in(crate::replay::from_json_list::<i64>(value)?)
+                                .is_in(crate::replay::from_json_list::<i64>(&value)?)
                         }
                         Op::Nin => {
                             w.difficulty()
-                                .nin(crate::replay::from_json_list::<i64>(value)?)
+                                .nin(crate::replay::from_json_list::<i64>(&value)?)
                         }
                         #[allow(unreachable_patterns)]
                         other => {
@@ -2491,13 +2495,13 @@ impl Where {
                         Op::Eq => {
                             w.languages()
                                 .eq(
-                                    crate::replay::from_json::<crate::types::Language>(value)?,
+                                    crate::replay::from_json::<crate::types::Language>(&value)?,
                                 )
                         }
                         Op::Ne => {
                             w.languages()
                                 .ne(
-                                    crate::replay::from_json::<crate::types::Language>(value)?,
+                                    crate::replay::from_json::<crate::types::Language>(&value)?,
                                 )
                         }
                         Op::In => {
@@ -2505,7 +2509,7 @@ impl Where {
                                 .is_in(
                                     crate::replay::from_json_list::<
                                         crate::types::Language,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::Nin => {
@@ -2513,7 +2517,7 @@ impl Where {
                                 .nin(
                                     crate::replay::from_json_list::<
                                         crate::types::Language,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         #[allow(unreachable_patterns)]
@@ -2531,13 +2535,13 @@ impl Where {
                         Op::Eq => {
                             w.languages_name()
                                 .eq(
-                                    crate::replay::from_json::<crate::types::Language>(value)?,
+                                    crate::replay::from_json::<crate::types::Language>(&value)?,
                                 )
                         }
                         Op::Ne => {
                             w.languages_name()
                                 .ne(
-                                    crate::replay::from_json::<crate::types::Language>(value)?,
+                                    crate::replay::from_json::<crate::types::Language>(&value)?,
                                 )
                         }
                         Op::In => {
@@ -2545,7 +2549,7 @@ impl Where {
                                 .is_in(
                                     crate::replay::from_json_list::<
                                         crate::types::Language,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::Nin => {
@@ -2553,7 +2557,7 @@ impl Where {
                                 .nin(
                                     crate::replay::from_json_list::<
                                         crate::types::Language,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         #[allow(unreachable_patterns)]
@@ -2571,23 +2575,23 @@ impl Where {
                     match op {
                         Op::Eq => {
                             w.library_access()
-                                .eq(crate::replay::from_json::<String>(value)?)
+                                .eq(crate::replay::from_json::<String>(&value)?)
                         }
                         Op::Ne => {
                             w.library_access()
-                                .ne(crate::replay::from_json::<String>(value)?)
+                                .ne(crate::replay::from_json::<String>(&value)?)
                         }
                         Op::Contains => {
                             w.library_access()
-                                .contains(crate::replay::from_json::<String>(value)?)
+                                .contains(crate::replay::from_json::<String>(&value)?)
                         }
                         Op::In => {
                             w.library_access()
-                                .is_in(crate::replay::from_json_list::<String>(value)?)
+                                .is_in(crate::replay::from_json_list::<String>(&value)?)
                         }
                         Op::Nin => {
                             w.library_access()
-                                .nin(crate::replay::from_json_list::<String>(value)?)
+                                .nin(crate::replay::from_json_list::<String>(&value)?)
                         }
                         #[allow(unreachable_patterns)]
                         other => {
@@ -2607,7 +2611,7 @@ impl Where {
                                 .eq(
                                     crate::replay::from_json::<
                                         crate::assessments::AssessmentId,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::Ne => {
@@ -2615,7 +2619,7 @@ impl Where {
                                 .ne(
                                     crate::replay::from_json::<
                                         crate::assessments::AssessmentId,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::In => {
@@ -2623,7 +2627,7 @@ impl Where {
                                 .is_in(
                                     crate::replay::from_json_list::<
                                         crate::assessments::AssessmentId,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::Nin => {
@@ -2631,7 +2635,7 @@ impl Where {
                                 .nin(
                                     crate::replay::from_json_list::<
                                         crate::assessments::AssessmentId,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         #[allow(unreachable_patterns)]
@@ -2648,22 +2652,22 @@ impl Where {
                 "labels" => {
                     match op {
                         Op::Eq => {
-                            w.labels().eq(crate::replay::from_json::<String>(value)?)
+                            w.labels().eq(crate::replay::from_json::<String>(&value)?)
                         }
                         Op::Ne => {
-                            w.labels().ne(crate::replay::from_json::<String>(value)?)
+                            w.labels().ne(crate::replay::from_json::<String>(&value)?)
                         }
                         Op::Contains => {
                             w.labels()
-                                .contains(crate::replay::from_json::<String>(value)?)
+                                .contains(crate::replay::from_json::<String>(&value)?)
                         }
                         Op::In => {
                             w.labels()
-                                .is_in(crate::replay::from_json_list::<String>(value)?)
+                                .is_in(crate::replay::from_json_list::<String>(&value)?)
                         }
                         Op::Nin => {
                             w.labels()
-                                .nin(crate::replay::from_json_list::<String>(value)?)
+                                .nin(crate::replay::from_json_list::<String>(&value)?)
                         }
                         #[allow(unreachable_patterns)]
                         other => {
@@ -2679,23 +2683,23 @@ impl Where {
                     match op {
                         Op::Eq => {
                             w.digest_content_type()
-                                .eq(crate::replay::from_json::<String>(value)?)
+                                .eq(crate::replay::from_json::<String>(&value)?)
                         }
                         Op::Ne => {
                             w.digest_content_type()
-                                .ne(crate::replay::from_json::<String>(value)?)
+                                .ne(crate::replay::from_json::<String>(&value)?)
                         }
                         Op::Contains => {
                             w.digest_content_type()
-                                .contains(crate::replay::from_json::<String>(value)?)
+                                .contains(crate::replay::from_json::<String>(&value)?)
                         }
                         Op::In => {
                             w.digest_content_type()
-                                .is_in(crate::replay::from_json_list::<String>(value)?)
+                                .is_in(crate::replay::from_json_list::<String>(&value)?)
                         }
                         Op::Nin => {
                             w.digest_content_type()
-                                .nin(crate::replay::from_json_list::<String>(value)?)
+                                .nin(crate::replay::from_json_list::<String>(&value)?)
                         }
                         #[allow(unreachable_patterns)]
                         other => {
@@ -2712,11 +2716,11 @@ impl Where {
                     match op {
                         Op::Eq => {
                             w.digest_in_library()
-                                .eq(crate::replay::from_json::<bool>(value)?)
+                                .eq(crate::replay::from_json::<bool>(&value)?)
                         }
                         Op::Ne => {
                             w.digest_in_library()
-                                .ne(crate::replay::from_json::<bool>(value)?)
+                                .ne(crate::replay::from_json::<bool>(&value)?)
                         }
                         #[allow(unreachable_patterns)]
                         other => {
@@ -2734,13 +2738,13 @@ impl Where {
                         Op::Eq => {
                             w.digest_languages_name()
                                 .eq(
-                                    crate::replay::from_json::<crate::types::Language>(value)?,
+                                    crate::replay::from_json::<crate::types::Language>(&value)?,
                                 )
                         }
                         Op::Ne => {
                             w.digest_languages_name()
                                 .ne(
-                                    crate::replay::from_json::<crate::types::Language>(value)?,
+                                    crate::replay::from_json::<crate::types::Language>(&value)?,
                                 )
                         }
                         Op::In => {
@@ -2748,7 +2752,7 @@ impl Where {
                                 .is_in(
                                     crate::replay::from_json_list::<
                                         crate::types::Language,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::Nin => {
@@ -2756,7 +2760,7 @@ impl Where {
                                 .nin(
                                     crate::replay::from_json_list::<
                                         crate::types::Language,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         #[allow(unreachable_patterns)]
@@ -2774,35 +2778,35 @@ impl Where {
                     match op {
                         Op::Eq => {
                             w.digest_submitted_solutions_count()
-                                .eq(crate::replay::from_json::<i64>(value)?)
+                                .eq(crate::replay::from_json::<i64>(&value)?)
                         }
                         Op::Ne => {
                             w.digest_submitted_solutions_count()
-                                .ne(crate::replay::from_json::<i64>(value)?)
+                                .ne(crate::replay::from_json::<i64>(&value)?)
                         }
                         Op::Gt => {
                             w.digest_submitted_solutions_count()
-                                .gt(crate::replay::from_json::<i64>(value)?)
+                                .gt(crate::replay::from_json::<i64>(&value)?)
                         }
                         Op::Gte => {
                             w.digest_submitted_solutions_count()
-                                .gte(crate::replay::from_json::<i64>(value)?)
+                                .gte(crate::replay::from_json::<i64>(&value)?)
                         }
                         Op::Lt => {
                             w.digest_submitted_solutions_count()
-                                .lt(crate::replay::from_json::<i64>(value)?)
+                                .lt(crate::replay::from_json::<i64>(&value)?)
                         }
                         Op::Lte => {
                             w.digest_submitted_solutions_count()
-                                .lte(crate::replay::from_json::<i64>(value)?)
+                                .lte(crate::replay::from_json::<i64>(&value)?)
                         }
                         Op::In => {
                             w.digest_submitted_solutions_count()
-                                .is_in(crate::replay::from_json_list::<i64>(value)?)
+                                .is_in(crate::replay::from_json_list::<i64>(&value)?)
                         }
                         Op::Nin => {
                             w.digest_submitted_solutions_count()
-                                .nin(crate::replay::from_json_list::<i64>(value)?)
+                                .nin(crate::replay::from_json_list::<i64>(&value)?)
                         }
                         #[allow(unreachable_patterns)]
                         other => {
@@ -2818,22 +2822,22 @@ impl Where {
                 "library" => {
                     match op {
                         Op::Eq => {
-                            w.library().eq(crate::replay::from_json::<String>(value)?)
+                            w.library().eq(crate::replay::from_json::<String>(&value)?)
                         }
                         Op::Ne => {
-                            w.library().ne(crate::replay::from_json::<String>(value)?)
+                            w.library().ne(crate::replay::from_json::<String>(&value)?)
                         }
                         Op::Contains => {
                             w.library()
-                                .contains(crate::replay::from_json::<String>(value)?)
+                                .contains(crate::replay::from_json::<String>(&value)?)
                         }
                         Op::In => {
                             w.library()
-                                .is_in(crate::replay::from_json_list::<String>(value)?)
+                                .is_in(crate::replay::from_json_list::<String>(&value)?)
                         }
                         Op::Nin => {
                             w.library()
-                                .nin(crate::replay::from_json_list::<String>(value)?)
+                                .nin(crate::replay::from_json_list::<String>(&value)?)
                         }
                         #[allow(unreachable_patterns)]
                         other => {
@@ -2848,10 +2852,10 @@ impl Where {
                 "demo_data" => {
                     match op {
                         Op::Eq => {
-                            w.demo_data().eq(crate::replay::from_json::<bool>(value)?)
+                            w.demo_data().eq(crate::replay::from_json::<bool>(&value)?)
                         }
                         Op::Ne => {
-                            w.demo_data().ne(crate::replay::from_json::<bool>(value)?)
+                            w.demo_data().ne(crate::replay::from_json::<bool>(&value)?)
                         }
                         #[allow(unreachable_patterns)]
                         other => {
@@ -2866,22 +2870,22 @@ impl Where {
                 "topics" => {
                     match op {
                         Op::Eq => {
-                            w.topics().eq(crate::replay::from_json::<String>(value)?)
+                            w.topics().eq(crate::replay::from_json::<String>(&value)?)
                         }
                         Op::Ne => {
-                            w.topics().ne(crate::replay::from_json::<String>(value)?)
+                            w.topics().ne(crate::replay::from_json::<String>(&value)?)
                         }
                         Op::Contains => {
                             w.topics()
-                                .contains(crate::replay::from_json::<String>(value)?)
+                                .contains(crate::replay::from_json::<String>(&value)?)
                         }
                         Op::In => {
                             w.topics()
-                                .is_in(crate::replay::from_json_list::<String>(value)?)
+                                .is_in(crate::replay::from_json_list::<String>(&value)?)
                         }
                         Op::Nin => {
                             w.topics()
-                                .nin(crate::replay::from_json_list::<String>(value)?)
+                                .nin(crate::replay::from_json_list::<String>(&value)?)
                         }
                         #[allow(unreachable_patterns)]
                         other => {

@@ -524,7 +524,7 @@ impl Where {
             .map_err(|e| format!("`where` is not JSON: {e}"))?;
         let conditions = crate::filter::Conditions::from_json(&json)?;
         let mut w = Self::new();
-        for (key, op, value) in conditions.iter() {
+        for (key, op, value) in conditions.values() {
             w = match key {
                 "team_candidate_id" => {
                     match op {
@@ -533,7 +533,7 @@ impl Where {
                                 .eq(
                                     crate::replay::from_json::<
                                         crate::team_candidates::TeamCandidateId,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::Ne => {
@@ -541,7 +541,7 @@ impl Where {
                                 .ne(
                                     crate::replay::from_json::<
                                         crate::team_candidates::TeamCandidateId,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::In => {
@@ -549,7 +549,7 @@ impl Where {
                                 .is_in(
                                     crate::replay::from_json_list::<
                                         crate::team_candidates::TeamCandidateId,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::Nin => {
@@ -557,7 +557,7 @@ impl Where {
                                 .nin(
                                     crate::replay::from_json_list::<
                                         crate::team_candidates::TeamCandidateId,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         #[allow(unreachable_patterns)]
@@ -578,7 +578,7 @@ impl Where {
                                 .eq(
                                     crate::replay::from_json::<
                                         crate::assessment_results::AssessmentResultId,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::Ne => {
@@ -586,7 +586,7 @@ impl Where {
                                 .ne(
                                     crate::replay::from_json::<
                                         crate::assessment_results::AssessmentResultId,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::In => {
@@ -594,7 +594,7 @@ impl Where {
                                 .is_in(
                                     crate::replay::from_json_list::<
                                         crate::assessment_results::AssessmentResultId,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::Nin => {
@@ -602,7 +602,7 @@ impl Where {
                                 .nin(
                                     crate::replay::from_json_list::<
                                         crate::assessment_results::AssessmentResultId,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         #[allow(unreachable_patterns)]
@@ -623,7 +623,7 @@ impl Where {
                                 .eq(
                                     crate::replay::from_json::<
                                         crate::assessment_result_reviews::AssessmentResultReviewId,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::Ne => {
@@ -631,7 +631,7 @@ impl Where {
                                 .ne(
                                     crate::replay::from_json::<
                                         crate::assessment_result_reviews::AssessmentResultReviewId,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::In => {
@@ -639,7 +639,7 @@ impl Where {
                                 .is_in(
                                     crate::replay::from_json_list::<
                                         crate::assessment_result_reviews::AssessmentResultReviewId,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::Nin => {
@@ -647,7 +647,7 @@ impl Where {
                                 .nin(
                                     crate::replay::from_json_list::<
                                         crate::assessment_result_reviews::AssessmentResultReviewId,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         #[allow(unreachable_patterns)]
@@ -668,7 +668,7 @@ impl Where {
                                 .eq(
                                     crate::replay::from_json::<
                                         crate::solutions::SolutionId,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::Ne => {
@@ -676,7 +676,7 @@ impl Where {
                                 .ne(
                                     crate::replay::from_json::<
                                         crate::solutions::SolutionId,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::In => {
@@ -684,7 +684,7 @@ impl Where {
                                 .is_in(
                                     crate::replay::from_json_list::<
                                         crate::solutions::SolutionId,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::Nin => {
@@ -692,7 +692,7 @@ impl Where {
                                 .nin(
                                     crate::replay::from_json_list::<
                                         crate::solutions::SolutionId,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         #[allow(unreachable_patterns)]
@@ -712,7 +712,7 @@ impl Where {
                                 .eq(
                                     crate::replay::from_json::<
                                         crate::team_members::TeamMemberId,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::Ne => {
@@ -720,7 +720,7 @@ impl Where {
                                 .ne(
                                     crate::replay::from_json::<
                                         crate::team_members::TeamMemberId,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::In => {
@@ -728,7 +728,7 @@ impl Where {
                                 .is_in(
                                     crate::replay::from_json_list::<
                                         crate::team_members::TeamMemberId,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::Nin => {
@@ -736,7 +736,7 @@ impl Where {
                                 .nin(
                                     crate::replay::from_json_list::<
                                         crate::team_members::TeamMemberId,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         #[allow(unreachable_patterns)]
@@ -754,22 +754,22 @@ impl Where {
                     match op {
                         Op::Eq => {
                             w.id()
-                                .eq(crate::replay::from_json::<SolutionReviewId>(value)?)
+                                .eq(crate::replay::from_json::<SolutionReviewId>(&value)?)
                         }
                         Op::Ne => {
                             w.id()
-                                .ne(crate::replay::from_json::<SolutionReviewId>(value)?)
+                                .ne(crate::replay::from_json::<SolutionReviewId>(&value)?)
                         }
                         Op::In => {
                             w.id()
                                 .is_in(
-                                    crate::replay::from_json_list::<SolutionReviewId>(value)?,
+                                    crate::replay::from_json_list::<SolutionReviewId>(&value)?,
                                 )
                         }
                         Op::Nin => {
                             w.id()
                                 .nin(
-                                    crate::replay::from_json_list::<SolutionReviewId>(value)?,
+                                    crate::replay::from_json_list::<SolutionReviewId>(&value)?,
                                 )
                         }
                         #[allow(unreachable_patterns)]

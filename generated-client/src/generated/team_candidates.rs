@@ -924,7 +924,7 @@ impl Where {
             .map_err(|e| format!("`where` is not JSON: {e}"))?;
         let conditions = crate::filter::Conditions::from_json(&json)?;
         let mut w = Self::new();
-        for (key, op, value) in conditions.iter() {
+        for (key, op, value) in conditions.values() {
             w = match key {
                 "state" => {
                     match op {
@@ -933,7 +933,7 @@ impl Where {
                                 .eq(
                                     crate::replay::from_json::<
                                         crate::types::TeamCandidateState,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::Ne => {
@@ -941,7 +941,7 @@ impl Where {
                                 .ne(
                                     crate::replay::from_json::<
                                         crate::types::TeamCandidateState,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::In => {
@@ -949,7 +949,7 @@ impl Where {
                                 .is_in(
                                     crate::replay::from_json_list::<
                                         crate::types::TeamCandidateState,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::Nin => {
@@ -957,7 +957,7 @@ impl Where {
                                 .nin(
                                     crate::replay::from_json_list::<
                                         crate::types::TeamCandidateState,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         #[allow(unreachable_patterns)]
@@ -974,22 +974,22 @@ impl Where {
                     match op {
                         Op::Eq => {
                             w.id()
-                                .eq(crate::replay::from_json::<TeamCandidateId>(value)?)
+                                .eq(crate::replay::from_json::<TeamCandidateId>(&value)?)
                         }
                         Op::Ne => {
                             w.id()
-                                .ne(crate::replay::from_json::<TeamCandidateId>(value)?)
+                                .ne(crate::replay::from_json::<TeamCandidateId>(&value)?)
                         }
                         Op::In => {
                             w.id()
                                 .is_in(
-                                    crate::replay::from_json_list::<TeamCandidateId>(value)?,
+                                    crate::replay::from_json_list::<TeamCandidateId>(&value)?,
                                 )
                         }
                         Op::Nin => {
                             w.id()
                                 .nin(
-                                    crate::replay::from_json_list::<TeamCandidateId>(value)?,
+                                    crate::replay::from_json_list::<TeamCandidateId>(&value)?,
                                 )
                         }
                         #[allow(unreachable_patterns)]
@@ -1003,10 +1003,10 @@ impl Where {
                 "archived" => {
                     match op {
                         Op::Eq => {
-                            w.archived().eq(crate::replay::from_json::<bool>(value)?)
+                            w.archived().eq(crate::replay::from_json::<bool>(&value)?)
                         }
                         Op::Ne => {
-                            w.archived().ne(crate::replay::from_json::<bool>(value)?)
+                            w.archived().ne(crate::replay::from_json::<bool>(&value)?)
                         }
                         #[allow(unreachable_patterns)]
                         other => {
@@ -1020,7 +1020,7 @@ impl Where {
                 }
                 "q" => {
                     match op {
-                        Op::Eq => w.q(crate::replay::from_json::<String>(value)?),
+                        Op::Eq => w.q(crate::replay::from_json::<String>(&value)?),
                         other => {
                             return Err(
                                 format!("`{}` cannot be used with `{}`", other.wire(), "q"),
@@ -1030,17 +1030,23 @@ impl Where {
                 }
                 "name" => {
                     match op {
-                        Op::Eq => w.name().eq(crate::replay::from_json::<String>(value)?),
-                        Op::Ne => w.name().ne(crate::replay::from_json::<String>(value)?),
+                        Op::Eq => {
+                            w.name().eq(crate::replay::from_json::<String>(&value)?)
+                        }
+                        Op::Ne => {
+                            w.name().ne(crate::replay::from_json::<String>(&value)?)
+                        }
                         Op::Contains => {
-                            w.name().contains(crate::replay::from_json::<String>(value)?)
+                            w.name()
+                                .contains(crate::replay::from_json::<String>(&value)?)
                         }
                         Op::In => {
                             w.name()
-                                .is_in(crate::replay::from_json_list::<String>(value)?)
+                                .is_in(crate::replay::from_json_list::<String>(&value)?)
                         }
                         Op::Nin => {
-                            w.name().nin(crate::replay::from_json_list::<String>(value)?)
+                            w.name()
+                                .nin(crate::replay::from_json_list::<String>(&value)?)
                         }
                         #[allow(unreachable_patterns)]
                         other => {
@@ -1055,22 +1061,24 @@ impl Where {
                 "first_name" => {
                     match op {
                         Op::Eq => {
-                            w.first_name().eq(crate::replay::from_json::<String>(value)?)
+                            w.first_name()
+                                .eq(crate::replay::from_json::<String>(&value)?)
                         }
                         Op::Ne => {
-                            w.first_name().ne(crate::replay::from_json::<String>(value)?)
+                            w.first_name()
+                                .ne(crate::replay::from_json::<String>(&value)?)
                         }
                         Op::Contains => {
                             w.first_name()
-                                .contains(crate::replay::from_json::<String>(value)?)
+                                .contains(crate::replay::from_json::<String>(&value)?)
                         }
                         Op::In => {
                             w.first_name()
-                                .is_in(crate::replay::from_json_list::<String>(value)?)
+                                .is_in(crate::replay::from_json_list::<String>(&value)?)
                         }
                         Op::Nin => {
                             w.first_name()
-                                .nin(crate::replay::from_json_list::<String>(value)?)
+                                .nin(crate::replay::from_json_list::<String>(&value)?)
                         }
                         #[allow(unreachable_patterns)]
                         other => {
@@ -1085,22 +1093,22 @@ impl Where {
                 "last_name" => {
                     match op {
                         Op::Eq => {
-                            w.last_name().eq(crate::replay::from_json::<String>(value)?)
+                            w.last_name().eq(crate::replay::from_json::<String>(&value)?)
                         }
                         Op::Ne => {
-                            w.last_name().ne(crate::replay::from_json::<String>(value)?)
+                            w.last_name().ne(crate::replay::from_json::<String>(&value)?)
                         }
                         Op::Contains => {
                             w.last_name()
-                                .contains(crate::replay::from_json::<String>(value)?)
+                                .contains(crate::replay::from_json::<String>(&value)?)
                         }
                         Op::In => {
                             w.last_name()
-                                .is_in(crate::replay::from_json_list::<String>(value)?)
+                                .is_in(crate::replay::from_json_list::<String>(&value)?)
                         }
                         Op::Nin => {
                             w.last_name()
-                                .nin(crate::replay::from_json_list::<String>(value)?)
+                                .nin(crate::replay::from_json_list::<String>(&value)?)
                         }
                         #[allow(unreachable_patterns)]
                         other => {
@@ -1116,11 +1124,11 @@ impl Where {
                     match op {
                         Op::Eq => {
                             w.test_team_member()
-                                .eq(crate::replay::from_json::<bool>(value)?)
+                                .eq(crate::replay::from_json::<bool>(&value)?)
                         }
                         Op::Ne => {
                             w.test_team_member()
-                                .ne(crate::replay::from_json::<bool>(value)?)
+                                .ne(crate::replay::from_json::<bool>(&value)?)
                         }
                         #[allow(unreachable_patterns)]
                         other => {
@@ -1140,7 +1148,7 @@ impl Where {
                                 .eq(
                                     crate::replay::from_json::<
                                         crate::assessments::AssessmentId,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::Ne => {
@@ -1148,7 +1156,7 @@ impl Where {
                                 .ne(
                                     crate::replay::from_json::<
                                         crate::assessments::AssessmentId,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::In => {
@@ -1156,7 +1164,7 @@ impl Where {
                                 .is_in(
                                     crate::replay::from_json_list::<
                                         crate::assessments::AssessmentId,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::Nin => {
@@ -1164,7 +1172,7 @@ impl Where {
                                 .nin(
                                     crate::replay::from_json_list::<
                                         crate::assessments::AssessmentId,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         #[allow(unreachable_patterns)]
@@ -1185,7 +1193,7 @@ impl Where {
                                 .eq(
                                     crate::replay::from_json::<
                                         crate::team_members::TeamMemberId,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::Ne => {
@@ -1193,7 +1201,7 @@ impl Where {
                                 .ne(
                                     crate::replay::from_json::<
                                         crate::team_members::TeamMemberId,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::In => {
@@ -1201,7 +1209,7 @@ impl Where {
                                 .is_in(
                                     crate::replay::from_json_list::<
                                         crate::team_members::TeamMemberId,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::Nin => {
@@ -1209,7 +1217,7 @@ impl Where {
                                 .nin(
                                     crate::replay::from_json_list::<
                                         crate::team_members::TeamMemberId,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         #[allow(unreachable_patterns)]
@@ -1230,7 +1238,7 @@ impl Where {
                                 .eq(
                                     crate::replay::from_json::<
                                         crate::team_members::TeamMemberId,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::Ne => {
@@ -1238,7 +1246,7 @@ impl Where {
                                 .ne(
                                     crate::replay::from_json::<
                                         crate::team_members::TeamMemberId,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::In => {
@@ -1246,7 +1254,7 @@ impl Where {
                                 .is_in(
                                     crate::replay::from_json_list::<
                                         crate::team_members::TeamMemberId,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::Nin => {
@@ -1254,7 +1262,7 @@ impl Where {
                                 .nin(
                                     crate::replay::from_json_list::<
                                         crate::team_members::TeamMemberId,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         #[allow(unreachable_patterns)]
@@ -1272,35 +1280,35 @@ impl Where {
                     match op {
                         Op::Eq => {
                             w.interact_sessions()
-                                .eq(crate::replay::from_json::<i64>(value)?)
+                                .eq(crate::replay::from_json::<i64>(&value)?)
                         }
                         Op::Ne => {
                             w.interact_sessions()
-                                .ne(crate::replay::from_json::<i64>(value)?)
+                                .ne(crate::replay::from_json::<i64>(&value)?)
                         }
                         Op::Gt => {
                             w.interact_sessions()
-                                .gt(crate::replay::from_json::<i64>(value)?)
+                                .gt(crate::replay::from_json::<i64>(&value)?)
                         }
                         Op::Gte => {
                             w.interact_sessions()
-                                .gte(crate::replay::from_json::<i64>(value)?)
+                                .gte(crate::replay::from_json::<i64>(&value)?)
                         }
                         Op::Lt => {
                             w.interact_sessions()
-                                .lt(crate::replay::from_json::<i64>(value)?)
+                                .lt(crate::replay::from_json::<i64>(&value)?)
                         }
                         Op::Lte => {
                             w.interact_sessions()
-                                .lte(crate::replay::from_json::<i64>(value)?)
+                                .lte(crate::replay::from_json::<i64>(&value)?)
                         }
                         Op::In => {
                             w.interact_sessions()
-                                .is_in(crate::replay::from_json_list::<i64>(value)?)
+                                .is_in(crate::replay::from_json_list::<i64>(&value)?)
                         }
                         Op::Nin => {
                             w.interact_sessions()
-                                .nin(crate::replay::from_json_list::<i64>(value)?)
+                                .nin(crate::replay::from_json_list::<i64>(&value)?)
                         }
                         #[allow(unreachable_patterns)]
                         other => {
@@ -1316,22 +1324,22 @@ impl Where {
                 "labels" => {
                     match op {
                         Op::Eq => {
-                            w.labels().eq(crate::replay::from_json::<String>(value)?)
+                            w.labels().eq(crate::replay::from_json::<String>(&value)?)
                         }
                         Op::Ne => {
-                            w.labels().ne(crate::replay::from_json::<String>(value)?)
+                            w.labels().ne(crate::replay::from_json::<String>(&value)?)
                         }
                         Op::Contains => {
                             w.labels()
-                                .contains(crate::replay::from_json::<String>(value)?)
+                                .contains(crate::replay::from_json::<String>(&value)?)
                         }
                         Op::In => {
                             w.labels()
-                                .is_in(crate::replay::from_json_list::<String>(value)?)
+                                .is_in(crate::replay::from_json_list::<String>(&value)?)
                         }
                         Op::Nin => {
                             w.labels()
-                                .nin(crate::replay::from_json_list::<String>(value)?)
+                                .nin(crate::replay::from_json_list::<String>(&value)?)
                         }
                         #[allow(unreachable_patterns)]
                         other => {
@@ -1350,7 +1358,7 @@ impl Where {
                                 .eq(
                                     crate::replay::from_json::<
                                         chrono::DateTime<chrono::FixedOffset>,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::Ne => {
@@ -1358,7 +1366,7 @@ impl Where {
                                 .ne(
                                     crate::replay::from_json::<
                                         chrono::DateTime<chrono::FixedOffset>,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::Gt => {
@@ -1366,7 +1374,7 @@ impl Where {
                                 .gt(
                                     crate::replay::from_json::<
                                         chrono::DateTime<chrono::FixedOffset>,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::Gte => {
@@ -1374,7 +1382,7 @@ impl Where {
                                 .gte(
                                     crate::replay::from_json::<
                                         chrono::DateTime<chrono::FixedOffset>,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::Lt => {
@@ -1382,7 +1390,7 @@ impl Where {
                                 .lt(
                                     crate::replay::from_json::<
                                         chrono::DateTime<chrono::FixedOffset>,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::Lte => {
@@ -1390,7 +1398,7 @@ impl Where {
                                 .lte(
                                     crate::replay::from_json::<
                                         chrono::DateTime<chrono::FixedOffset>,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::In => {
@@ -1398,7 +1406,7 @@ impl Where {
                                 .is_in(
                                     crate::replay::from_json_list::<
                                         chrono::DateTime<chrono::FixedOffset>,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::Nin => {
@@ -1406,7 +1414,7 @@ impl Where {
                                 .nin(
                                     crate::replay::from_json_list::<
                                         chrono::DateTime<chrono::FixedOffset>,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         #[allow(unreachable_patterns)]
@@ -1426,7 +1434,7 @@ impl Where {
                                 .eq(
                                     crate::replay::from_json::<
                                         chrono::DateTime<chrono::FixedOffset>,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::Ne => {
@@ -1434,7 +1442,7 @@ impl Where {
                                 .ne(
                                     crate::replay::from_json::<
                                         chrono::DateTime<chrono::FixedOffset>,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::Gt => {
@@ -1442,7 +1450,7 @@ impl Where {
                                 .gt(
                                     crate::replay::from_json::<
                                         chrono::DateTime<chrono::FixedOffset>,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::Gte => {
@@ -1450,7 +1458,7 @@ impl Where {
                                 .gte(
                                     crate::replay::from_json::<
                                         chrono::DateTime<chrono::FixedOffset>,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::Lt => {
@@ -1458,7 +1466,7 @@ impl Where {
                                 .lt(
                                     crate::replay::from_json::<
                                         chrono::DateTime<chrono::FixedOffset>,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::Lte => {
@@ -1466,7 +1474,7 @@ impl Where {
                                 .lte(
                                     crate::replay::from_json::<
                                         chrono::DateTime<chrono::FixedOffset>,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::In => {
@@ -1474,7 +1482,7 @@ impl Where {
                                 .is_in(
                                     crate::replay::from_json_list::<
                                         chrono::DateTime<chrono::FixedOffset>,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::Nin => {
@@ -1482,7 +1490,7 @@ impl Where {
                                 .nin(
                                     crate::replay::from_json_list::<
                                         chrono::DateTime<chrono::FixedOffset>,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         #[allow(unreachable_patterns)]
@@ -1498,22 +1506,22 @@ impl Where {
                 "email" => {
                     match op {
                         Op::Eq => {
-                            w.email().eq(crate::replay::from_json::<String>(value)?)
+                            w.email().eq(crate::replay::from_json::<String>(&value)?)
                         }
                         Op::Ne => {
-                            w.email().ne(crate::replay::from_json::<String>(value)?)
+                            w.email().ne(crate::replay::from_json::<String>(&value)?)
                         }
                         Op::Contains => {
                             w.email()
-                                .contains(crate::replay::from_json::<String>(value)?)
+                                .contains(crate::replay::from_json::<String>(&value)?)
                         }
                         Op::In => {
                             w.email()
-                                .is_in(crate::replay::from_json_list::<String>(value)?)
+                                .is_in(crate::replay::from_json_list::<String>(&value)?)
                         }
                         Op::Nin => {
                             w.email()
-                                .nin(crate::replay::from_json_list::<String>(value)?)
+                                .nin(crate::replay::from_json_list::<String>(&value)?)
                         }
                         #[allow(unreachable_patterns)]
                         other => {
@@ -1528,10 +1536,10 @@ impl Where {
                 "demo_data" => {
                     match op {
                         Op::Eq => {
-                            w.demo_data().eq(crate::replay::from_json::<bool>(value)?)
+                            w.demo_data().eq(crate::replay::from_json::<bool>(&value)?)
                         }
                         Op::Ne => {
-                            w.demo_data().ne(crate::replay::from_json::<bool>(value)?)
+                            w.demo_data().ne(crate::replay::from_json::<bool>(&value)?)
                         }
                         #[allow(unreachable_patterns)]
                         other => {
@@ -1547,11 +1555,11 @@ impl Where {
                     match op {
                         Op::Eq => {
                             w.digest_recently_abandoned()
-                                .eq(crate::replay::from_json::<bool>(value)?)
+                                .eq(crate::replay::from_json::<bool>(&value)?)
                         }
                         Op::Ne => {
                             w.digest_recently_abandoned()
-                                .ne(crate::replay::from_json::<bool>(value)?)
+                                .ne(crate::replay::from_json::<bool>(&value)?)
                         }
                         #[allow(unreachable_patterns)]
                         other => {
@@ -1568,35 +1576,35 @@ impl Where {
                     match op {
                         Op::Eq => {
                             w.digest_interact_sessions_count()
-                                .eq(crate::replay::from_json::<i64>(value)?)
+                                .eq(crate::replay::from_json::<i64>(&value)?)
                         }
                         Op::Ne => {
                             w.digest_interact_sessions_count()
-                                .ne(crate::replay::from_json::<i64>(value)?)
+                                .ne(crate::replay::from_json::<i64>(&value)?)
                         }
                         Op::Gt => {
                             w.digest_interact_sessions_count()
-                                .gt(crate::replay::from_json::<i64>(value)?)
+                                .gt(crate::replay::from_json::<i64>(&value)?)
                         }
                         Op::Gte => {
                             w.digest_interact_sessions_count()
-                                .gte(crate::replay::from_json::<i64>(value)?)
+                                .gte(crate::replay::from_json::<i64>(&value)?)
                         }
                         Op::Lt => {
                             w.digest_interact_sessions_count()
-                                .lt(crate::replay::from_json::<i64>(value)?)
+                                .lt(crate::replay::from_json::<i64>(&value)?)
                         }
                         Op::Lte => {
                             w.digest_interact_sessions_count()
-                                .lte(crate::replay::from_json::<i64>(value)?)
+                                .lte(crate::replay::from_json::<i64>(&value)?)
                         }
                         Op::In => {
                             w.digest_interact_sessions_count()
-                                .is_in(crate::replay::from_json_list::<i64>(value)?)
+                                .is_in(crate::replay::from_json_list::<i64>(&value)?)
                         }
                         Op::Nin => {
                             w.digest_interact_sessions_count()
-                                .nin(crate::replay::from_json_list::<i64>(value)?)
+                                .nin(crate::replay::from_json_list::<i64>(&value)?)
                         }
                         #[allow(unreachable_patterns)]
                         other => {
@@ -1616,7 +1624,7 @@ impl Where {
                                 .eq(
                                     crate::replay::from_json::<
                                         crate::team_members::TeamMemberId,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::Ne => {
@@ -1624,7 +1632,7 @@ impl Where {
                                 .ne(
                                     crate::replay::from_json::<
                                         crate::team_members::TeamMemberId,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::In => {
@@ -1632,7 +1640,7 @@ impl Where {
                                 .is_in(
                                     crate::replay::from_json_list::<
                                         crate::team_members::TeamMemberId,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::Nin => {
@@ -1640,7 +1648,7 @@ impl Where {
                                 .nin(
                                     crate::replay::from_json_list::<
                                         crate::team_members::TeamMemberId,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         #[allow(unreachable_patterns)]
@@ -1661,7 +1669,7 @@ impl Where {
                                 .eq(
                                     crate::replay::from_json::<
                                         crate::assessment_cohorts::AssessmentCohortId,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::Ne => {
@@ -1669,7 +1677,7 @@ impl Where {
                                 .ne(
                                     crate::replay::from_json::<
                                         crate::assessment_cohorts::AssessmentCohortId,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::In => {
@@ -1677,7 +1685,7 @@ impl Where {
                                 .is_in(
                                     crate::replay::from_json_list::<
                                         crate::assessment_cohorts::AssessmentCohortId,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         Op::Nin => {
@@ -1685,7 +1693,7 @@ impl Where {
                                 .nin(
                                     crate::replay::from_json_list::<
                                         crate::assessment_cohorts::AssessmentCohortId,
-                                    >(value)?,
+                                    >(&value)?,
                                 )
                         }
                         #[allow(unreachable_patterns)]
@@ -1702,23 +1710,23 @@ impl Where {
                     match op {
                         Op::Eq => {
                             w.alternate_id()
-                                .eq(crate::replay::from_json::<String>(value)?)
+                                .eq(crate::replay::from_json::<String>(&value)?)
                         }
                         Op::Ne => {
                             w.alternate_id()
-                                .ne(crate::replay::from_json::<String>(value)?)
+                                .ne(crate::replay::from_json::<String>(&value)?)
                         }
                         Op::Contains => {
                             w.alternate_id()
-                                .contains(crate::replay::from_json::<String>(value)?)
+                                .contains(crate::replay::from_json::<String>(&value)?)
                         }
                         Op::In => {
                             w.alternate_id()
-                                .is_in(crate::replay::from_json_list::<String>(value)?)
+                                .is_in(crate::replay::from_json_list::<String>(&value)?)
                         }
                         Op::Nin => {
                             w.alternate_id()
-                                .nin(crate::replay::from_json_list::<String>(value)?)
+                                .nin(crate::replay::from_json_list::<String>(&value)?)
                         }
                         #[allow(unreachable_patterns)]
                         other => {

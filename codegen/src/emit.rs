@@ -1442,6 +1442,12 @@ fn operations(api: &Api) -> TokenStream {
                 Response::One(t) | Response::Page(t) | Response::List(t) => record_wire(api, t),
                 _ => String::new(),
             };
+            let example = match &e.response {
+                Response::One(t) | Response::Page(t) | Response::List(t) | Response::Raw(t) => {
+                    crate::skeleton::skeleton(api, t)
+                }
+                Response::None => String::new(),
+            };
             let response = match &e.response {
                 Response::One(_) => "one",
                 Response::Page(_) => "page",
@@ -1469,6 +1475,7 @@ fn operations(api: &Api) -> TokenStream {
                     path: #path,
                     response: #response,
                     record: #record,
+                    example: #example,
                     query: &[#(#query),*],
                     filters: &[#(#filters),*],
                     includes: &[#(#includes),*],
@@ -1545,6 +1552,9 @@ fn operations(api: &Api) -> TokenStream {
             pub response: &'static str,
             /// The envelope `type` of the records (`one`, `page`, `list`); empty otherwise.
             pub record: &'static str,
+            /// The smallest JSON the client decodes as one record (`one`, `page`, `list`) or
+            /// as the body (`raw`): required fields only, zero values. Empty for `none`.
+            pub example: &'static str,
             /// Wire names of the query parameters (besides `where`, `includes`, `order_by`, `page`, `limit`).
             pub query: &'static [&'static str],
             /// Keys the `where` parameter accepts.

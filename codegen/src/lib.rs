@@ -10,6 +10,7 @@ pub mod ir;
 pub mod lower;
 pub mod naming;
 pub mod raw;
+pub mod skeleton;
 
 pub use diag::{Diagnostic, Errors};
 pub use emit::{HEADER, OutputFile};

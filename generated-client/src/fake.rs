@@ -15,6 +15,13 @@
 //! - retrieve, create (`POST` on the collection, with a new 24-hex-digit id), update (`PUT`
 //!   merges `data`), delete (204) and state actions (`PUT .../{id}/publish`, `archive`,
 //!   `approve`, ...) work on the stored records;
+//! - every answer decodes into the endpoint's typed response: a created record gets the
+//!   fields the API always sends and the body lacked from `Operation.example` (zero values:
+//!   `state` its first value, ids all zero); an update never changes a field's JSON shape;
+//!   an endpoint whose answer is not a stored record (`team_candidates.bulk_update`, exports,
+//!   webhook examples) answers its `Operation.example`, with the request's fields of the
+//!   same name (the conformance test replays every recorded request against the fake and
+//!   checks this);
 //! - faults can be injected into the next requests (whatever their endpoint, before the key
 //!   is checked): error statuses, 429 with `Retry-After`, delays, dropped connections and
 //!   truncated bodies.

@@ -956,19 +956,29 @@ fn fresh_key() -> String {
     format!("conformance-{:016x}", fastrand::u64(..))
 }
 
-#[test]
-fn recorded_exchanges_replay_through_the_client() {
+/// The entries of the reference file, or `None` (after saying why, as `test`) when there is
+/// none to read.
+fn load_entries(test: &str) -> Option<Vec<Value>> {
     let path = match docs_path() {
         Ok(path) => path,
         Err(why) => {
-            report(&format!("conformance: skipped: {why}"));
-            return;
+            report(&format!("{test}: skipped: {why}"));
+            return None;
         }
     };
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    let entries: Vec<Value> = serde_json::from_str(&text)
-        .unwrap_or_else(|e| panic!("{} is not a JSON list: {e}", path.display()));
+    Some(
+        serde_json::from_str(&text)
+            .unwrap_or_else(|e| panic!("{} is not a JSON list: {e}", path.display())),
+    )
+}
+
+#[test]
+fn recorded_exchanges_replay_through_the_client() {
+    let Some(entries) = load_entries("conformance") else {
+        return;
+    };
     let all = std::env::var_os(ALL_ENV).is_some_and(|v| !v.is_empty() && v != "0");
 
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -1033,6 +1043,119 @@ fn recorded_exchanges_replay_through_the_client() {
         passed, total,
         "conformance: {passed}/{total} exchanges passed"
     );
+}
+
+/// Every recorded request, sent to `qualified::fake` rather than answered with its recording:
+/// the fake server, seeded with the records of every recorded response, must answer each one
+/// with something the typed client decodes, or refuse it with a 4xx API error (a record that
+/// a recorded `DELETE` removed, a body it does not accept). An undecodable answer, a 5xx or a
+/// transport error fails the test.
+#[test]
+fn the_fake_server_answers_every_recorded_request_decodably() {
+    let Some(entries) = load_entries("fake server replay") else {
+        return;
+    };
+    let endpoints: Vec<Endpoint> = entries
+        .into_iter()
+        .filter_map(|e| serde_json::from_value(e).ok())
+        .collect();
+    let calls: Vec<(String, &'static Operation, &Exchange, ReplayCall)> = endpoints
+        .iter()
+        .flat_map(|endpoint| endpoint.requests.iter().map(move |exchange| (endpoint, exchange)))
+        .map(|(endpoint, exchange)| {
+            let description = endpoint.description.as_deref().unwrap_or("").trim();
+            let title = format!("{} {} ({description})", endpoint.http_method, endpoint.route);
+            let op = find_operation(&endpoint.http_method, &endpoint.route, description)
+                .unwrap_or_else(|e| panic!("{title}: {e}"));
+            let (path, query) = exchange
+                .request_path
+                .split_once('?')
+                .map_or((exchange.request_path.as_str(), None), |(p, q)| (p, Some(q)));
+            let call = ReplayCall {
+                path_params: path_params(op.path, path).unwrap_or_else(|e| panic!("{title}: {e}")),
+                query: query_pairs(query),
+                body: RecordedBody::parse(exchange)
+                    .unwrap_or_else(|e| panic!("{title}: {e}"))
+                    .value(),
+            };
+            (title, op, exchange, call)
+        })
+        .collect();
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    let failures = runtime.block_on(async {
+        let server = qualified::fake::FakeServer::start().await;
+        // The records of every recorded response whose type is its resource's own, so
+        // that the ids in the recorded paths are found.
+        for (_, op, exchange, _) in &calls {
+            let own = qualified::operations::RESOURCES
+                .iter()
+                .any(|r| r.module == op.module && r.wire_type == op.record);
+            let body = exchange.response_body.as_deref().unwrap_or("");
+            let Ok(body) = serde_json::from_str::<Value>(body) else {
+                continue;
+            };
+            let records = match &body["data"] {
+                Value::Array(items) => items.iter().collect(),
+                one @ Value::Object(_) => vec![one],
+                _ => Vec::new(),
+            };
+            for record in records.into_iter().filter(|r| own && r.get("id").is_some()) {
+                server.insert(op.module, record);
+            }
+        }
+        // A record for every other recorded `{id}` (a `DELETE` answered 204 names a record
+        // no response shows): its resource's example record, with that id.
+        for (_, op, _, call) in &calls {
+            let Some(id) = call.path_params.get("id") else {
+                continue;
+            };
+            let example = OPERATIONS.iter().find(|o| {
+                o.module == op.module
+                    && !o.example.is_empty()
+                    && qualified::operations::RESOURCES
+                        .iter()
+                        .any(|r| r.module == o.module && r.wire_type == o.record)
+            });
+            if let (None, Some(example)) = (server.record(op.module, id), example) {
+                let mut record: Value = serde_json::from_str(example.example).expect("JSON");
+                record["id"] = Value::String(id.clone());
+                server.insert(op.module, &record);
+            }
+        }
+        let client = server
+            .client_builder()
+            .retry(RetryPolicy::none())
+            .build()
+            .expect("a client");
+        let (mut failures, mut refused) = (Vec::new(), Vec::new());
+        for (title, op, _, call) in &calls {
+            match qualified::operations::replay(&client, op.module, op.name, call).await {
+                Ok(_) => {}
+                Err(e) if e.starts_with("API error: HTTP 4") => refused.push(format!("{title}: {e}")),
+                Err(e) => failures.push(format!("{title}: {e}")),
+            }
+        }
+        (failures, refused)
+    });
+    let (failures, refused) = failures;
+    for failure in &failures {
+        report(&format!("FAIL {failure}"));
+    }
+    for refusal in &refused {
+        report(&format!("  refused {refusal}"));
+    }
+    report(&format!(
+        "fake server replay: {}/{} recorded requests answered decodably ({} of them refused \
+         with a 4xx)",
+        calls.len() - failures.len(),
+        calls.len(),
+        refused.len()
+    ));
+    assert!(failures.is_empty(), "{} failed (see above)", failures.len());
 }
 
 // ---------------------------------------------------------------------------------------

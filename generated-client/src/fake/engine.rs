@@ -788,6 +788,15 @@ pub(crate) fn handle(stores: &mut BTreeMap<String, Store>, call: &Call<'_>) -> A
                     .entry(key)
                     .or_insert_with(|| Value::String(stamp.clone()));
             }
+            // What the API always sends and the body did not give (a new record's `state`,
+            // its owner's id): the zero values of the record type's example.
+            if let Ok(Value::Object(example)) = serde_json::from_str::<Value>(route.op.example) {
+                for (key, value) in example {
+                    if Some(key.as_str()) != tag {
+                        record.entry(key).or_insert(value);
+                    }
+                }
+            }
             let record = Value::Object(record);
             store.upsert(record.clone());
             one(stores, route, &record, &[])
@@ -811,7 +820,10 @@ pub(crate) fn handle(stores: &mut BTreeMap<String, Store>, call: &Call<'_>) -> A
             }
             if let Value::Object(record) = &mut store.records[i] {
                 for (k, v) in changes {
-                    if k != "id" {
+                    // A change never alters a field's JSON shape: the API takes some fields
+                    // in another form than it sends them (quiz `choices` as objects, sent
+                    // back as text), and a stored record must stay one the client decodes.
+                    if k != "id" && record.get(&k).is_none_or(|old| same_shape(old, &v)) {
                         record.insert(k, v);
                     }
                 }
@@ -851,6 +863,29 @@ pub(crate) fn handle(stores: &mut BTreeMap<String, Store>, call: &Call<'_>) -> A
             one(stores, route, &record, &[])
         }
         Kind::Other => other(stores, call, &q),
+    }
+}
+
+/// Whether `new` may replace `old`: the same JSON kind, and for lists, elements of the same
+/// kind (when both have any). `null` replaces and is replaced by anything.
+fn same_shape(old: &Value, new: &Value) -> bool {
+    fn kind(v: &Value) -> u8 {
+        match v {
+            Value::Null => 0,
+            Value::Bool(_) => 1,
+            Value::Number(_) => 2,
+            Value::String(_) => 3,
+            Value::Array(_) => 4,
+            Value::Object(_) => 5,
+        }
+    }
+    match (old, new) {
+        (Value::Null, _) | (_, Value::Null) => true,
+        (Value::Array(a), Value::Array(b)) => match (a.first(), b.first()) {
+            (Some(x), Some(y)) => x.is_null() || y.is_null() || kind(x) == kind(y),
+            _ => true,
+        },
+        _ => kind(old) == kind(new),
     }
 }
 
@@ -1012,6 +1047,34 @@ fn other(stores: &mut BTreeMap<String, Store>, call: &Call<'_>, q: &Query) -> An
             }
             Answer::empty()
         }
+        // An answer that is not a record of this store (`team_candidates/bulk_update`
+        // answers a bulk operation): the example of its type, with a new id and the fields
+        // of the request body it shares.
+        "one" if tables().stores[route.store]
+            .resource
+            .is_some_and(|r| r.wire_type != op.record) =>
+        {
+            let mut record = example(op);
+            if let Value::Object(fields) = &mut record {
+                fields.insert("id".to_owned(), Value::String(new_id()));
+                let body: Value = serde_json::from_slice(call.body).unwrap_or(Value::Null);
+                let data = body.get("data").unwrap_or(&body);
+                if let Value::Object(given) = camel_keys(data.clone()) {
+                    for (key, value) in given {
+                        if let Some(old) = fields.get(&key) {
+                            if same_shape(old, &value) {
+                                fields.insert(key, value);
+                            }
+                        }
+                    }
+                }
+            }
+            let id = record_id(&record).map(str::to_owned);
+            Answer::json(
+                200,
+                json!({"id": id, "type": op.record, "data": record, "meta": meta(&[])}),
+            )
+        }
         "one" => {
             let record = match call.param("id") {
                 Some(id) => match find(store, id) {
@@ -1045,8 +1108,15 @@ fn other(stores: &mut BTreeMap<String, Store>, call: &Call<'_>, q: &Query) -> An
             body.insert("meta".to_owned(), meta(&[]));
             Answer::json(200, Value::Object(body))
         }
-        _ => Answer::json(200, json!({})),
+        // `raw`: an answer of its own type (an export, a webhook example): its example.
+        _ => Answer::json(200, example(op)),
     }
+}
+
+/// The example of `op`'s answer (see [`Operation::example`](crate::operations::Operation)):
+/// the smallest JSON its type decodes from.
+fn example(op: &Operation) -> Value {
+    serde_json::from_str(op.example).unwrap_or_else(|_| json!({}))
 }
 
 #[cfg(test)]

@@ -325,7 +325,8 @@ impl Request {
                 "path template `{template}` does not start with `/`"
             )));
         }
-        let mut used = 0;
+        // Which parameters a placeholder used, by their index (a template has a handful).
+        let mut used = vec![false; self.path_params.len()];
         let mut rest = template;
         while let Some(open) = rest.find('{') {
             out.push_str(&rest[..open]);
@@ -334,38 +335,31 @@ impl Request {
                 Error::encode(format!("path template `{template}` has an unclosed `{{`"))
             })?;
             let name = &after[..close];
-            let value = self
+            let index = self
                 .path_params
                 .iter()
-                .find(|(n, _)| *n == name)
-                .map(|(_, v)| v.as_str())
+                .position(|(n, _)| *n == name)
                 .ok_or_else(|| {
                     Error::encode(format!(
                         "path parameter `{name}` of `{template}` was not set"
                     ))
                 })?;
+            let value = self.path_params[index].1.as_str();
             if value.is_empty() || value == "." || value == ".." {
                 return Err(Error::encode(format!(
                     "path parameter `{name}` must not be empty, `.` or `..` (got {value:?})"
                 )));
             }
             out.extend(utf8_percent_encode(value, SEGMENT));
-            used += 1;
+            used[index] = true;
             rest = &after[close + 1..];
         }
         out.push_str(rest);
-        // Each placeholder found its parameter, and parameters have distinct names
-        // (`path_param` replaces): fewer placeholders than parameters means one is unused.
-        if used < self.path_params.len() {
-            if let Some((extra, _)) = self
-                .path_params
-                .iter()
-                .find(|(n, _)| !template.contains(&format!("{{{n}}}")))
-            {
-                return Err(Error::encode(format!(
-                    "path parameter `{extra}` is not in `{template}`"
-                )));
-            }
+        if let Some(i) = used.iter().position(|u| !u) {
+            let extra = self.path_params[i].0;
+            return Err(Error::encode(format!(
+                "path parameter `{extra}` is not in `{template}`"
+            )));
         }
         Ok(())
     }
@@ -558,6 +552,13 @@ mod tests {
         let mut r = Request::new(Method::GET, "/v1/things", Casing::Snake);
         r.path_param("id", "1");
         assert!(matches!(r.build_path(), Err(Error::Encode { .. })));
+        // A placeholder used twice does not hide a parameter the template lacks.
+        let mut r = Request::new(Method::GET, "/v1/{id}/x/{id}", Casing::Snake);
+        r.path_param("id", "1");
+        assert_eq!(r.build_path().unwrap(), "/v1/1/x/1");
+        r.path_param("other", "2");
+        let err = r.build_path().unwrap_err().to_string();
+        assert!(err.contains("`other` is not in"), "{err}");
     }
 
     #[test]

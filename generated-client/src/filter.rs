@@ -591,6 +591,45 @@ impl<W: Filter, T: Serialize> ValueField<W, T> {
     }
 }
 
+/// What `gt` and `lt` take on a field that has no order (a boolean, an enum, an id): no type
+/// implements it, so such a call does not compile, with this trait's message rather than
+/// rustc's "is not an iterator" (the only other `gt` and `lt` in scope are `Iterator`'s).
+#[diagnostic::on_unimplemented(
+    message = "this field has no order: `gt`, `gte`, `lt` and `lte` exist only on number and timestamp fields",
+    label = "an ordering operator on a field without one",
+    note = "a boolean field takes `eq` and `ne`; an enum or id field takes `eq`, `ne`, `is_in` and `nin`"
+)]
+pub trait Unordered: sealed::Never {
+    /// Never called: no value of an implementing type can exist.
+    #[doc(hidden)]
+    fn unreachable<W>(self) -> W;
+}
+
+mod sealed {
+    /// Implemented by no type, so [`Unordered`](super::Unordered) cannot be either.
+    pub trait Never {}
+}
+
+macro_rules! unordered {
+    ($name:ident < W $(, $t:ident)? >) => {
+        impl<W $(, $t)?> $name<W $(, $t)?> {
+            /// Not an operator of this field (it has no order): does not compile.
+            #[doc(hidden)]
+            pub fn gt<V: Unordered>(self, value: V) -> W {
+                value.unreachable()
+            }
+            /// Not an operator of this field (it has no order): does not compile.
+            #[doc(hidden)]
+            pub fn lt<V: Unordered>(self, value: V) -> W {
+                value.unreachable()
+            }
+        }
+    };
+}
+
+unordered!(BoolField<W>);
+unordered!(ValueField<W, T>);
+
 /// A sort direction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Direction {

@@ -97,14 +97,6 @@ fn object<'a>(
 
 /// `s` as a JSON string.
 fn string(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
+    // Serialising a `str` cannot fail.
+    out.push_str(&serde_json::to_string(s).unwrap_or_default());
 }

@@ -869,23 +869,14 @@ pub(crate) fn handle(stores: &mut BTreeMap<String, Store>, call: &Call<'_>) -> A
 /// Whether `new` may replace `old`: the same JSON kind, and for lists, elements of the same
 /// kind (when both have any). `null` replaces and is replaced by anything.
 fn same_shape(old: &Value, new: &Value) -> bool {
-    fn kind(v: &Value) -> u8 {
-        match v {
-            Value::Null => 0,
-            Value::Bool(_) => 1,
-            Value::Number(_) => 2,
-            Value::String(_) => 3,
-            Value::Array(_) => 4,
-            Value::Object(_) => 5,
-        }
-    }
+    use std::mem::discriminant;
     match (old, new) {
         (Value::Null, _) | (_, Value::Null) => true,
         (Value::Array(a), Value::Array(b)) => match (a.first(), b.first()) {
-            (Some(x), Some(y)) => x.is_null() || y.is_null() || kind(x) == kind(y),
+            (Some(x), Some(y)) => x.is_null() || y.is_null() || discriminant(x) == discriminant(y),
             _ => true,
         },
-        _ => kind(old) == kind(new),
+        _ => discriminant(old) == discriminant(new),
     }
 }
 

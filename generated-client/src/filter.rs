@@ -144,7 +144,7 @@ impl Conditions {
 
     /// Adds a condition, replacing an earlier one with the same key and operator.
     pub fn push(&mut self, key: &'static str, op: Op, value: Value) {
-        self.push_with(Cow::Borrowed(key), op, |out| write_json(out, &value));
+        self.push_value(key, op, &value);
     }
 
     /// Adds a condition whose value is `value` serialised (a value that cannot be is sent as

@@ -412,8 +412,8 @@ impl Request {
 /// `-._~` (RFC 3986's unreserved characters).
 const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
 
-/// Serialises a body [`Value`] with its keys recased, written straight from the value (no
-/// recased copy): what [`recase_value`] returns, as JSON.
+/// Serialises a body [`Value`] with its keys recased (see the module docs), written straight
+/// from the value, without a recased copy.
 struct Recased<'a> {
     value: &'a Value,
     casing: Casing,
@@ -456,34 +456,10 @@ impl Serialize for Recased<'_> {
 }
 
 /// Recases every object key of `value` (see the module docs), unwrapping the markers of
-/// [`raw_json`] and [`raw_keys`].
+/// [`raw_json`] and [`raw_keys`]: the body [`Request::build_body`] sends, as a `Value`.
 pub fn recase_value(value: Value, casing: Casing) -> Value {
-    match value {
-        Value::Array(items) => {
-            Value::Array(items.into_iter().map(|v| recase_value(v, casing)).collect())
-        }
-        Value::Object(mut map) => {
-            if map.len() == 1 {
-                if let Some(inner) = map.remove(RAW_MARKER) {
-                    return inner;
-                }
-                if let Some(Value::Object(inner)) = map.remove(RAW_KEYS_MARKER) {
-                    return Value::Object(
-                        inner
-                            .into_iter()
-                            .map(|(k, v)| (k, recase_value(v, casing)))
-                            .collect(),
-                    );
-                }
-            }
-            Value::Object(
-                map.into_iter()
-                    .map(|(k, v)| (casing.recase_key(&k).into_owned(), recase_value(v, casing)))
-                    .collect(),
-            )
-        }
-        other => other,
-    }
+    // Serialising a `Value` into a `Value` cannot fail.
+    serde_json::to_value(Recased { value: &value, casing }).unwrap_or(value)
 }
 
 #[cfg(test)]
@@ -617,7 +593,6 @@ mod tests {
             let mut r = Request::new(Method::POST, "/v1/x", casing);
             r.body(body.clone());
             let bytes = r.build_body().unwrap().unwrap();
-            // The body written straight from the value is the recased value.
             let value: Value = serde_json::from_slice(&bytes).unwrap();
             assert_eq!(value, recase_value(body.clone(), casing));
             value

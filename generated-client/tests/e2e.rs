@@ -9,8 +9,7 @@
 
 use std::collections::{BTreeSet, HashSet};
 use std::fmt::Debug;
-use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, FixedOffset, TimeZone};
@@ -20,6 +19,9 @@ use qualified::operations::OPERATIONS;
 use qualified::{Casing, Client, Error, Page, RetryPolicy};
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
+
+mod support;
+use support::LogBuffer;
 
 // ---------------------------------------------------------------------------------------
 // Helpers.
@@ -1407,22 +1409,9 @@ async fn the_fake_checks_the_key_and_the_whitelists() {
 
 const SECRET: &str = "sk-live-Zq7T4mX9pL2vR8wK";
 
-#[derive(Clone, Default)]
-struct Buffer(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Buffer {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn the_key_is_in_no_formatted_value_and_no_log_line() {
-    let logs = Buffer::default();
+    let logs = LogBuffer::default();
     let writer = logs.clone();
     let subscriber = tracing_subscriber::fmt()
         .with_max_level(tracing::Level::TRACE)
@@ -1511,7 +1500,7 @@ async fn the_key_is_in_no_formatted_value_and_no_log_line() {
     // The key did reach the errors' raw material, and was scrubbed there.
     assert!(texts.iter().any(|t| t.contains("[redacted]")));
 
-    let logged = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    let logged = logs.text();
     assert!(
         logged.contains("qualified.request"),
         "no request logs captured"

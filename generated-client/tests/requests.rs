@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Request as HttpRequest, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::DateTime;
 use qualified::operations::OPERATIONS;
@@ -24,50 +24,17 @@ use qualified::{
 };
 use serde_json::{Value, json};
 
+mod support;
+use support::{Captured, serve};
+
 const KEY: &str = "1MnbNTTL1O-test";
-
-#[derive(Debug, Clone)]
-struct Captured {
-    method: String,
-    path: String,
-    query: Option<String>,
-    headers: HeaderMap,
-    body: Vec<u8>,
-}
-
-impl Captured {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
-    }
-
-    fn query_pairs(&self) -> Vec<(String, String)> {
-        url::form_urlencoded::parse(self.query.as_deref().unwrap_or("").as_bytes())
-            .into_owned()
-            .collect()
-    }
-
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("body is not JSON ({e}): {:?}", self.body))
-    }
-}
 
 type Log = Arc<Mutex<Vec<Captured>>>;
 
 async fn record(State(log): State<Log>, req: HttpRequest) -> Response {
-    let (parts, body) = req.into_parts();
-    let body = axum::body::to_bytes(body, usize::MAX)
-        .await
-        .unwrap()
-        .to_vec();
-    let method = parts.method.to_string();
-    log.lock().unwrap().push(Captured {
-        method: method.clone(),
-        path: parts.uri.path().to_owned(),
-        query: parts.uri.query().map(str::to_owned),
-        headers: parts.headers,
-        body,
-    });
+    let captured = Captured::of(req).await;
+    let method = captured.method.clone();
+    log.lock().unwrap().push(captured);
     let mut response = if method == "DELETE" {
         Response::new(Body::empty())
     } else {
@@ -99,12 +66,7 @@ impl Drop for Server {
 impl Server {
     async fn start(casing: Casing) -> Server {
         let log = Log::default();
-        let app = Router::new().fallback(record).with_state(log.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let task = tokio::spawn(async move {
-            axum::serve(listener, app).await.unwrap();
-        });
+        let (addr, task) = serve(Router::new().fallback(record).with_state(log.clone())).await;
         let client = Client::builder()
             .api_key(KEY)
             .base_url(&format!("http://{addr}/api"))

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Request as HttpRequest, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use futures::TryStreamExt;
 use qualified::filter::{
@@ -19,35 +19,13 @@ use reqwest::Method;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+mod support;
+use support::{Captured, LogBuffer, serve};
+
 const KEY: &str = "test-key-5f3a9c";
 
 // ---------------------------------------------------------------------------------------
 // The test server.
-
-#[derive(Debug, Clone)]
-struct Captured {
-    method: String,
-    path: String,
-    query: Option<String>,
-    headers: HeaderMap,
-    body: Vec<u8>,
-}
-
-impl Captured {
-    fn query_pairs(&self) -> Vec<(String, String)> {
-        url::form_urlencoded::parse(self.query.as_deref().unwrap_or("").as_bytes())
-            .into_owned()
-            .collect()
-    }
-
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
-    }
-
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap()
-    }
-}
 
 #[derive(Debug, Clone)]
 struct Reply {
@@ -121,12 +99,7 @@ impl Server {
             log: log.clone(),
             respond: Arc::new(respond),
         };
-        let app = Router::new().fallback(handle).with_state(state);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let task = tokio::spawn(async move {
-            axum::serve(listener, app).await.unwrap();
-        });
+        let (addr, task) = serve(Router::new().fallback(handle).with_state(state)).await;
         Server {
             base: format!("http://{addr}/api"),
             log,
@@ -159,18 +132,7 @@ fn fast_retries() -> RetryPolicy {
 }
 
 async fn handle(State(state): State<AppState>, req: HttpRequest) -> Response {
-    let (parts, body) = req.into_parts();
-    let body = axum::body::to_bytes(body, usize::MAX)
-        .await
-        .unwrap()
-        .to_vec();
-    let captured = Captured {
-        method: parts.method.to_string(),
-        path: parts.uri.path().to_owned(),
-        query: parts.uri.query().map(str::to_owned),
-        headers: parts.headers,
-        body,
-    };
+    let captured = Captured::of(req).await;
     let index = {
         let mut log = state.log.lock().unwrap();
         log.push(captured.clone());
@@ -765,19 +727,6 @@ async fn send_empty_accepts_204_and_ignores_bodies() {
 // ---------------------------------------------------------------------------------------
 // Secrets.
 
-#[derive(Clone, Default)]
-struct LogBuffer(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for LogBuffer {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn the_key_never_shows_in_debug_errors_or_traces() {
     use tracing::instrument::WithSubscriber;
@@ -822,7 +771,7 @@ async fn the_key_never_shows_in_debug_errors_or_traces() {
         assert!(text.contains("[redacted]"), "{text}");
     }
 
-    let logs = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    let logs = logs.text();
     assert!(logs.contains("qualified.request"), "{logs}");
     assert!(logs.contains("/v1/things/{id}"), "{logs}");
     assert!(logs.contains("attempt=2"), "{logs}");

@@ -16,6 +16,8 @@ use qualified::types::{AssessmentResultState, TeamCandidateState};
 use qualified::{Client, Error, Page, RetryPolicy};
 use serde_json::{Value, json};
 
+mod support;
+
 const KEY: &str = "test-key";
 const PER_PAGE: usize = 3;
 const TOTAL: usize = 7;
@@ -183,11 +185,7 @@ impl Server {
                 get(get_assessment_result),
             )
             .with_state(seen.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let task = tokio::spawn(async move {
-            axum::serve(listener, app).await.unwrap();
-        });
+        let (addr, task) = support::serve(app).await;
         Server {
             base: format!("http://{addr}/api"),
             seen,
